@@ -1,0 +1,54 @@
+"""rnnlab: recurrent layers with exact backpropagation through time, in NumPy.
+
+The shared package of the course book on chapter 6 of Qiu Xipeng's *Neural Networks and
+Deep Learning* (NNDL). Every chapter imports it; every formula the book teaches is
+implemented here once and checked by the tests.
+
+Conventions (one calling shape for every layer)
+-----------------------------------------------
+Shape legend used in every docstring: ``T`` time steps, ``B`` batch, ``D`` input size,
+``H`` hidden size.
+
+* Arrays are **time-major**: an input sequence ``X`` has shape ``(T, B, D)``, a hidden
+  sequence ``H`` has shape ``(T, B, H)``; ``H[t - 1]`` is NNDL's :math:`h_t` (steps are
+  numbered from 1 in the book and from 0 in the arrays).
+* Weights are stored in NNDL orientation, so the code reads like the equations:
+  ``W_*`` has shape ``(H, D)``, ``U_*`` ``(H, H)``, ``b_*`` ``(H,)``, and a pre-activation
+  is ``z = x @ W.T + h @ U.T + b``.
+* ``layer.params`` is a flat ``dict`` keyed by NNDL names (``W``, ``U``, ``b`` for the
+  simple RNN; ``W_i, U_i, b_i, ...`` for LSTM; ``W_z, U_z, b_z, ...`` for GRU). Composite
+  layers prefix the names of their parts (``"l1.W"``, ``"fwd.U_i"``) and share the arrays
+  with them, so an optimiser that updates ``params`` in place trains the parts.
+* ``H, cache = layer.forward(X, state)``: ``state`` is ``None`` (zeros), ``h0`` of shape
+  ``(B, H)``, or the pair ``(h0, c0)`` for an LSTM; ``Stacked`` takes a list with one such
+  state per layer and ``Bidirectional`` a pair ``(forward_state, backward_state)``.
+  ``layer.final_state(cache)`` is the state after the last step, in the same form, so a
+  long stream can be processed chunk by chunk (truncated BPTT).
+* ``dX, dstate0, grads = layer.backward(dH, cache)``: ``dH`` is ``dL/dH`` with the shape of
+  ``H``; ``dX`` has the shape of ``X``; ``dstate0`` the form of ``state``; ``grads`` is
+  keyed like ``params``. ``layer.bptt(dH, cache, dstate_T=None)`` returns the same and
+  more as a named record (the total gradient with respect to every hidden state, which the
+  gradient-norm diagnostics plot).
+* Caches are named records (``NamedTuple``), read by field.
+* Initialisation takes ``rng: np.random.Generator``; arrays are float64 by default and a
+  layer built with ``dtype=np.float32`` stays float32 end to end.
+* Bad input raises ``ValueError``/``TypeError`` naming the argument and the expected shape.
+"""
+
+__version__ = "0.1.0"
+
+from .activations import get_activation, sigmoid
+from .base import BPTTResult
+from .gradcheck import GradCheckReport, check_layer, numerical_gradient, relative_error
+from .gru import GRU
+from .linear import Linear
+from .losses import log_softmax, mse, softmax, softmax_cross_entropy
+from .lstm import LSTM
+from .rnn import RNN, ResidualRNN
+from .stack import Bidirectional, Stacked
+
+__all__ = [
+    "RNN", "ResidualRNN", "LSTM", "GRU", "Stacked", "Bidirectional", "Linear",
+    "softmax_cross_entropy", "mse", "softmax", "log_softmax", "sigmoid", "get_activation",
+    "check_layer", "numerical_gradient", "relative_error", "GradCheckReport", "BPTTResult",
+]

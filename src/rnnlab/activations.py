@@ -1,0 +1,69 @@
+"""Activation functions f and their derivatives f', written in terms of the output.
+
+Every derivative is expressed through ``a = f(z)`` (tanh' = 1 - a**2, sigma' = a (1 - a),
+relu' = [a > 0], identity' = 1), so BPTT only needs the stored activations. The bounds
+chapter 2 relies on: ``tanh'(z) <= 1`` and ``sigma'(z) <= 1/4`` (NNDL (6.48), gamma).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["sigmoid", "tanh", "relu", "identity", "Activation", "get_activation", "ACTIVATIONS"]
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function sigma(z) = 1 / (1 + exp(-z)), without overflow for any finite z.
+
+    Uses exp(-|z|) <= 1 in both branches, so ``sigmoid(-1e4)`` is 0 with no warning and the
+    result keeps full relative precision for large negative z. Same dtype as ``z``.
+    """
+    z = np.asarray(z)
+    e = np.exp(-np.abs(z))
+    num = np.where(z >= 0, np.ones_like(e), e)
+    return num / (1 + e)
+
+
+def tanh(z: np.ndarray) -> np.ndarray:
+    """Hyperbolic tangent (NumPy's is already overflow-free)."""
+    return np.tanh(z)
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    """Rectified linear unit max(z, 0)."""
+    return np.maximum(z, 0)
+
+
+def identity(z: np.ndarray) -> np.ndarray:
+    """f(z) = z (a linear RNN)."""
+    return z
+
+
+class Activation(NamedTuple):
+    """An activation f with its derivative written in terms of the output a = f(z).
+
+    Fields: ``name``; ``f(z)``; ``df(a)`` = f'(z) evaluated through a = f(z);
+    ``gamma`` = sup_z |f'(z)|, the gamma of NNDL (6.48).
+    """
+
+    name: str
+    f: object
+    df: object
+    gamma: float
+
+
+ACTIVATIONS = {
+    "tanh": Activation("tanh", tanh, lambda a: 1 - a * a, 1.0),
+    "sigmoid": Activation("sigmoid", sigmoid, lambda a: a * (1 - a), 0.25),
+    "relu": Activation("relu", relu, lambda a: (a > 0).astype(a.dtype), 1.0),
+    "identity": Activation("identity", identity, lambda a: np.ones_like(a), 1.0),
+}
+
+
+def get_activation(name: str) -> Activation:
+    """Look up an activation by name: one of ``tanh``, ``sigmoid``, ``relu``, ``identity``."""
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}; got {name!r}")
+    return ACTIVATIONS[name]

@@ -1,0 +1,174 @@
+"""Gated recurrent unit, NNDL (6.66)–(6.69), in both placements of the reset gate.
+
+Shape legend: ``T`` steps, ``B`` batch, ``D`` input size, ``H`` hidden size.
+
+    z_t = sigma(W_z x_t + U_z h_{t-1} + b_z)                    update gate
+    r_t = sigma(W_r x_t + U_r h_{t-1} + b_r)                    reset gate
+    h~_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t-1}) + b_h)            reset_after=False
+    h~_t = tanh(W_h x_t + b_h + r_t ⊙ (U_h h_{t-1} + b_Uh))     reset_after=True
+    h_t = z_t ⊙ h_{t-1} + (1 - z_t) ⊙ h~_t
+
+``reset_after=False`` (the default) is NNDL's form, also d2l's and the one in Cho et al.
+(2014): the reset gate scales h_{t-1} before the product with U_h.
+``reset_after=True`` applies r_t after the recurrent product, which then needs its own
+recurrent bias ``b_Uh`` (H,): this is PyTorch's ``nn.GRU`` (its b_hn), cuDNN's GRU and
+Keras/TF2's default ``reset_after=True``. The two are different functions of the same
+weights. All three conventions put z_t on h_{t-1} (some papers, e.g. Chung et al. 2014,
+write z_t on the candidate instead; that is the same model with z replaced by 1 - z).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .activations import sigmoid
+from .base import BPTTResult, Recurrent, uniform_init
+
+__all__ = ["GRU", "GRUCache", "GRUStep", "gru_step_forward", "gru_step_backward"]
+
+
+class GRUStep(NamedTuple):
+    """What one GRU step keeps; every field is (B, H). ``n`` is r ⊙ h_{t-1} (reset
+    before) or U_h h_{t-1} + b_Uh (reset after): the term the reset gate multiplies."""
+
+    h_prev: np.ndarray
+    z: np.ndarray
+    r: np.ndarray
+    h_tilde: np.ndarray
+    n: np.ndarray
+
+
+class GRUCache(NamedTuple):
+    """Forward record of :class:`GRU`: X (T, B, D); h0 (B, H); H (T, B, H); steps: the
+    :class:`GRUStep` fields stacked to (T, B, H)."""
+
+    X: np.ndarray
+    h0: np.ndarray
+    H: np.ndarray
+    steps: GRUStep
+
+
+def gru_step_forward(a_t: np.ndarray, h_prev: np.ndarray, p: dict, reset_after: bool,
+                     ) -> tuple[np.ndarray, GRUStep]:
+    """One GRU step. a_t (B, 3H): the input parts W_z x + b_z, W_r x + b_r, W_h x + b_h;
+    h_prev (B, H); p: the parameters. Returns h_t (B, H) and the step record."""
+    a_z, a_r, a_h = np.split(a_t, 3, axis=1)
+    z = sigmoid(a_z + h_prev @ p["U_z"].T)  # update gate
+    r = sigmoid(a_r + h_prev @ p["U_r"].T)  # reset gate
+    if reset_after:
+        n = h_prev @ p["U_h"].T + p["b_Uh"]  # U_h h_{t-1} + b_Uh
+        h_tilde = np.tanh(a_h + r * n)
+    else:
+        n = r * h_prev
+        h_tilde = np.tanh(a_h + n @ p["U_h"].T)
+    h = z * h_prev + (1 - z) * h_tilde
+    return h, GRUStep(h_prev, z, r, h_tilde, n)
+
+
+def gru_step_backward(dh: np.ndarray, s: GRUStep, p: dict, reset_after: bool) -> tuple:
+    """Backward through one GRU step. dh (B, H): total dL/dh_t; s: the step record.
+
+    Returns (dA (B, 3H): errors of the pre-activations of z, r and h~ in that order;
+    dn (B, H): dL/dn, the error of the term the reset gate multiplies; dh_prev (B, H)).
+    """
+    dz = dh * (s.h_prev - s.h_tilde)
+    dh_prev = dh * s.z  # the direct path: diag(z_t)
+    da_h = dh * (1 - s.z) * (1 - s.h_tilde**2)  # backprop through tanh
+    if reset_after:
+        dr = da_h * s.n
+        dn = da_h * s.r
+        dh_prev = dh_prev + dn @ p["U_h"]
+    else:
+        dn = da_h @ p["U_h"]  # dL/d(r ⊙ h_{t-1})
+        dr = dn * s.h_prev
+        dh_prev = dh_prev + dn * s.r
+    da_z = dz * s.z * (1 - s.z)
+    da_r = dr * s.r * (1 - s.r)
+    dh_prev = dh_prev + da_z @ p["U_z"] + da_r @ p["U_r"]
+    return np.concatenate([da_z, da_r, da_h], axis=1), dn, dh_prev
+
+
+class GRU(Recurrent):
+    """GRU layer (see the module docstring for the equations and ``reset_after``).
+
+    Parameters (``params``): ``W_z, W_r, W_h`` (H, D); ``U_z, U_r, U_h`` (H, H);
+    ``b_z, b_r, b_h`` (H,); with ``reset_after=True`` also ``b_Uh`` (H,).
+    ``update_bias`` sets the initial b_z (a positive value keeps more of h_{t-1}).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, *, rng: np.random.Generator,
+                 reset_after: bool = False, update_bias: float = 0.0, dtype=np.float64):
+        super().__init__(input_size, hidden_size, rng, dtype)
+        self.reset_after = bool(reset_after)
+        D, H = self.input_size, self.hidden_size
+        for g in ("z", "r", "h"):
+            self._shapes |= {f"W_{g}": (H, D), f"U_{g}": (H, H), f"b_{g}": (H,)}
+            self.params[f"W_{g}"] = uniform_init(rng, (H, D), H, self.dtype)
+            self.params[f"U_{g}"] = uniform_init(rng, (H, H), H, self.dtype)
+            self.params[f"b_{g}"] = np.zeros(H, self.dtype)
+        self.params["b_z"][:] = update_bias
+        if self.reset_after:
+            self._shapes["b_Uh"] = (H,)
+            self.params["b_Uh"] = np.zeros(H, self.dtype)
+
+    def forward(self, X: np.ndarray, state=None) -> tuple[np.ndarray, GRUCache]:
+        """X (T, B, D), state None or h0 (B, H) -> H (T, B, H) and the cache."""
+        X = self._check_X(X)
+        T, B, _ = X.shape
+        (h0,) = self._check_state(state, B)
+        p = self.params
+        W_all = np.concatenate([p["W_z"], p["W_r"], p["W_h"]])  # (3H, D)
+        b_all = np.concatenate([p["b_z"], p["b_r"], p["b_h"]])
+        A_in = X @ W_all.T + b_all  # (T, B, 3H): input parts for all steps at once
+        H = np.empty((T, B, self.hidden_size), self.dtype)
+        steps = []
+        h = h0
+        for t in range(T):
+            h, step = gru_step_forward(A_in[t], h, p, self.reset_after)
+            H[t] = h
+            steps.append(step)
+        stacked = GRUStep(*(np.stack(field) for field in zip(*steps, strict=True)))
+        return H, GRUCache(X, h0, H, stacked)
+
+    def final_state(self, cache: GRUCache) -> np.ndarray:
+        """h_T (B, H)."""
+        return cache.H[-1]
+
+    def bptt(self, dH: np.ndarray, cache: GRUCache, dstate_T=None) -> BPTTResult:
+        """Backpropagation through time (exercise 6-5 derives it).
+
+        dH (T, B, H): dL/dh_t from the loss at each step; dstate_T: optional dh_T (B, H).
+        """
+        X, h0, H, s = cache
+        T, B, Hn = H.shape
+        dH = self._check_dH(dH, H.shape)
+        (dh_next,) = self._check_dstate(dstate_T, B)
+        p = self.params
+        dA = np.empty((T, B, 3 * Hn), self.dtype)  # (T, B, 3H)
+        dN = np.empty_like(H)
+        dH_total = np.empty_like(H)
+        for t in reversed(range(T)):
+            dh = dH[t] + dh_next
+            dH_total[t] = dh
+            dA[t], dN[t], dh_next = gru_step_backward(dh, GRUStep(*(f[t] for f in s)), p,
+                                                      self.reset_after)
+        flat = dA.reshape(T * B, 3 * Hn)
+        X2, Hprev2 = X.reshape(T * B, -1), s.h_prev.reshape(T * B, Hn)
+        dN2 = dN.reshape(T * B, Hn)
+        grads = {}
+        for k, g in enumerate(("z", "r", "h")):
+            d = flat[:, k * Hn:(k + 1) * Hn]
+            grads[f"W_{g}"], grads[f"b_{g}"] = d.T @ X2, d.sum(axis=0)
+            if g != "h":
+                grads[f"U_{g}"] = d.T @ Hprev2
+        if self.reset_after:
+            grads["U_h"] = dN2.T @ Hprev2  # n = U_h h_{t-1} + b_Uh
+            grads["b_Uh"] = dN2.sum(axis=0)
+        else:
+            grads["U_h"] = flat[:, 2 * Hn:].T @ s.n.reshape(T * B, Hn)  # n = r ⊙ h_{t-1}
+        W_all = np.concatenate([p["W_z"], p["W_r"], p["W_h"]])
+        dX = dA @ W_all  # (T, B, D)
+        grads = {name: grads[name] for name in p}  # same order as params
+        return BPTTResult(dX, dh_next, grads, dH_total)

@@ -1,0 +1,230 @@
+"""Long short-term memory, NNDL (6.51)–(6.59), with the variants (6.60)–(6.65).
+
+Shape legend: ``T`` steps, ``B`` batch, ``D`` input size, ``H`` hidden size, ``G`` number
+of gate blocks (4 for the standard LSTM, 3 without a separate forget gate).
+
+    i_t = sigma(W_i x_t + U_i h_{t-1} + b_i)          input gate
+    f_t = sigma(W_f x_t + U_f h_{t-1} + b_f)          forget gate
+    o_t = sigma(W_o x_t + U_o h_{t-1} + b_o)          output gate
+    c~_t = tanh(W_c x_t + U_c h_{t-1} + b_c)          candidate state
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ c~_t                  memory cell
+    h_t = o_t ⊙ tanh(c_t)                             output
+
+Variants (constructor switches):
+  ``forget_gate=False``  (6.60)        c_t = c_{t-1} + i_t ⊙ c~_t  (the 1997 LSTM)
+  ``peephole=True``      (6.61)–(6.63) the gates also see the cell through diagonal
+                                       weights V (stored as vectors (H,)): i_t, f_t see
+                                       c_{t-1}; o_t sees c_t (Gers & Schmidhuber 2000)
+  ``coupled=True``       (6.64)–(6.65) f_t = 1 - i_t: c_t = (1 - i_t) ⊙ c_{t-1} + i_t ⊙ c~_t
+  ``forget_bias``        initial value of b_f (NNDL advises 1 or 2)
+
+For speed the per-gate matrices are stacked into one (G H, D) and one (G H, H) matrix at
+the start of each pass, so a step costs one product ``h_prev @ U_all.T``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .activations import sigmoid
+from .base import BPTTResult, Recurrent, uniform_init
+
+__all__ = ["LSTM", "LSTMCache", "LSTMStep", "LSTMStepGrad", "lstm_step_forward",
+           "lstm_step_backward"]
+
+
+class LSTMStep(NamedTuple):
+    """What one step keeps for its backward pass; every field is (B, H).
+
+    c_prev, h_prev: the previous state; i, f, o: gate values (f is 1 - i when coupled and
+    1 without a forget gate); c_tilde: candidate; c: new cell; tanh_c: tanh(c_t).
+    """
+
+    h_prev: np.ndarray
+    c_prev: np.ndarray
+    i: np.ndarray
+    f: np.ndarray
+    o: np.ndarray
+    c_tilde: np.ndarray
+    c: np.ndarray
+    tanh_c: np.ndarray
+
+
+class LSTMCache(NamedTuple):
+    """Forward record of :class:`LSTM`: X (T, B, D); h0, c0 (B, H); steps: one
+    :class:`LSTMStep` per time step, its fields stacked to (T, B, H)."""
+
+    X: np.ndarray
+    h0: np.ndarray
+    c0: np.ndarray
+    steps: LSTMStep
+
+
+class LSTMStepGrad(NamedTuple):
+    """What one backward step returns: dA (B, G H) the errors of all gate
+    pre-activations; dh_prev, dc_prev (B, H); dc (B, H) the total dL/dc_t."""
+
+    dA: np.ndarray
+    dh_prev: np.ndarray
+    dc_prev: np.ndarray
+    dc: np.ndarray
+
+
+def lstm_step_forward(a_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, U_all: np.ndarray,
+                      V: dict, blocks: tuple, coupled: bool = False,
+                      ) -> tuple[np.ndarray, np.ndarray, LSTMStep]:
+    """One LSTM step, (6.51)–(6.59) and variants.
+
+    a_t (B, G H): the precomputed input part W_* x_t + b_* of every gate block, in the
+    order ``blocks`` (("i", "f", "o", "c"), or ("i", "o", "c") when there is no separate
+    forget gate); h_prev, c_prev (B, H); U_all (G H, H); V: peephole vectors
+    {"i", "f", "o"} -> (H,), empty without peepholes; ``coupled``: f = 1 - i.
+    Returns h_t (B, H), c_t (B, H) and the step record.
+    """
+    A = a_t + h_prev @ U_all.T  # (B, G H) all gate pre-activations
+    z = dict(zip(blocks, np.split(A, len(blocks), axis=1), strict=True))  # each (B, H)
+    if V:
+        z["i"] = z["i"] + c_prev * V["i"]  # peephole on c_{t-1}
+        if "f" in z:
+            z["f"] = z["f"] + c_prev * V["f"]
+    i = sigmoid(z["i"])
+    if "f" in z:
+        f = sigmoid(z["f"])
+    else:  # coupled: f = 1 - i (6.64); no forget gate: f = 1 (6.60)
+        f = 1 - i if coupled else np.ones_like(i)
+    c_tilde = np.tanh(z["c"])
+    c = f * c_prev + i * c_tilde  # the memory cell
+    z_o = z["o"] + c * V["o"] if V else z["o"]  # the output peephole sees c_t
+    o = sigmoid(z_o)
+    tanh_c = np.tanh(c)
+    h = o * tanh_c
+    return h, c, LSTMStep(h_prev, c_prev, i, f, o, c_tilde, c, tanh_c)
+
+
+def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, s: LSTMStep, U_all: np.ndarray,
+                       V: dict, blocks: tuple, coupled: bool = False) -> LSTMStepGrad:
+    """Backward through one LSTM step.
+
+    dh, dc (B, H): total dL/dh_t and the dL/dc_t flowing back from step t+1; s: the step
+    record; U_all, V, blocks, coupled as in :func:`lstm_step_forward`.
+    Returns an :class:`LSTMStepGrad`; its dA (B, G H) = dL/d(pre-activation) of every
+    gate block is what all parameter gradients are summed from.
+    """
+    do = dh * s.tanh_c
+    dz_o = do * s.o * (1 - s.o)  # backprop through sigma
+    dc = dc + dh * s.o * (1 - s.tanh_c**2)  # backprop through tanh(c_t)
+    if V:
+        dc = dc + dz_o * V["o"]  # the output peephole reads c_t
+    dz_c = dc * s.i * (1 - s.c_tilde**2)
+    di = dc * s.c_tilde
+    if coupled:
+        di = di - dc * s.c_prev  # f = 1 - i
+    dz_i = di * s.i * (1 - s.i)
+    dc_prev = dc * s.f  # the cell path: diag(f_t)
+    dblocks = {"i": dz_i, "o": dz_o, "c": dz_c}
+    if "f" in blocks:
+        dblocks["f"] = (dc * s.c_prev) * s.f * (1 - s.f)
+    if V:
+        dc_prev = dc_prev + dz_i * V["i"] + (dblocks["f"] * V["f"] if "f" in blocks else 0)
+    dA = np.concatenate([dblocks[g] for g in blocks], axis=1)  # (B, G H)
+    return LSTMStepGrad(dA, dA @ U_all, dc_prev, dc)
+
+
+class LSTM(Recurrent):
+    """LSTM layer (see the module docstring for the equations and the variants).
+
+    Parameters (``params``): ``W_g`` (H, D), ``U_g`` (H, H), ``b_g`` (H,) for each gate
+    block g in i, f, o, c (no f when ``forget_gate=False`` or ``coupled=True``), and
+    ``V_i, V_f, V_o`` (H,) with ``peephole=True`` (no V_f without an f gate).
+    State: the pair (h, c). ``forget_bias`` sets the initial b_f (default 1.0).
+    """
+
+    n_states = 2
+
+    def __init__(self, input_size: int, hidden_size: int, *, rng: np.random.Generator,
+                 forget_gate: bool = True, peephole: bool = False, coupled: bool = False,
+                 forget_bias: float = 1.0, dtype=np.float64):
+        super().__init__(input_size, hidden_size, rng, dtype)
+        if coupled and not forget_gate:
+            raise ValueError("coupled=True replaces the forget gate by 1 - i; "
+                             "it cannot be combined with forget_gate=False")
+        self.forget_gate, self.peephole, self.coupled = forget_gate, peephole, coupled
+        self.blocks = ("i", "f", "o", "c") if forget_gate and not coupled else ("i", "o", "c")
+        D, H = self.input_size, self.hidden_size
+        for g in self.blocks:
+            self._shapes |= {f"W_{g}": (H, D), f"U_{g}": (H, H), f"b_{g}": (H,)}
+            self.params[f"W_{g}"] = uniform_init(rng, (H, D), H, self.dtype)
+            self.params[f"U_{g}"] = uniform_init(rng, (H, H), H, self.dtype)
+            self.params[f"b_{g}"] = np.zeros(H, self.dtype)
+        if "f" in self.blocks:
+            self.params["b_f"][:] = forget_bias
+        if peephole:
+            for g in ("i", "f", "o") if "f" in self.blocks else ("i", "o"):
+                self._shapes[f"V_{g}"] = (H,)
+                self.params[f"V_{g}"] = uniform_init(rng, (H,), H, self.dtype)
+
+    def _stacked(self) -> tuple:
+        p = self.params
+        W_all = np.concatenate([p[f"W_{g}"] for g in self.blocks])  # (G H, D)
+        U_all = np.concatenate([p[f"U_{g}"] for g in self.blocks])  # (G H, H)
+        b_all = np.concatenate([p[f"b_{g}"] for g in self.blocks])  # (G H,)
+        V = {g: p[f"V_{g}"] for g in ("i", "f", "o") if f"V_{g}" in p}
+        return W_all, U_all, b_all, V
+
+    def forward(self, X: np.ndarray, state=None) -> tuple[np.ndarray, LSTMCache]:
+        """X (T, B, D), state None or (h0, c0) each (B, H) -> H (T, B, H) and the cache."""
+        X = self._check_X(X)
+        T, B, _ = X.shape
+        h0, c0 = self._check_state(state, B)
+        W_all, U_all, b_all, V = self._stacked()
+        A_in = X @ W_all.T + b_all  # (T, B, G H): input parts of all gates, all steps
+        H = np.empty((T, B, self.hidden_size), self.dtype)
+        steps = []
+        h, c = h0, c0
+        for t in range(T):
+            h, c, step = lstm_step_forward(A_in[t], h, c, U_all, V, self.blocks, self.coupled)
+            H[t] = h
+            steps.append(step)
+        stacked = LSTMStep(*(np.stack(field) for field in zip(*steps, strict=True)))
+        return H, LSTMCache(X, h0, c0, stacked)
+
+    def final_state(self, cache: LSTMCache) -> tuple[np.ndarray, np.ndarray]:
+        """(h_T, c_T), each (B, H)."""
+        s = cache.steps
+        return s.o[-1] * s.tanh_c[-1], s.c[-1]
+
+    def bptt(self, dH: np.ndarray, cache: LSTMCache, dstate_T=None) -> BPTTResult:
+        """Backpropagation through time (exercise 6-4 derives it).
+
+        dH (T, B, H): dL/dh_t from the loss at each step; dstate_T: optional (dh_T, dc_T).
+        Returns a :class:`BPTTResult` with dstate0 = (dh0, dc0) and dC_total (T, B, H).
+        """
+        X, h0, c0, s = cache
+        T, B, Hn = s.c.shape
+        dH = self._check_dH(dH, s.c.shape)
+        dh_next, dc_next = self._check_dstate(dstate_T, B)
+        W_all, U_all, _, V = self._stacked()
+        dA = np.empty((T, B, len(self.blocks) * Hn), self.dtype)  # (T, B, G H)
+        dH_total, dC_total = np.empty_like(dH), np.empty_like(dH)
+        for t in reversed(range(T)):
+            dh = dH[t] + dh_next
+            dH_total[t] = dh
+            step = LSTMStep(*(field[t] for field in s))
+            g = lstm_step_backward(dh, dc_next, step, U_all, V, self.blocks, self.coupled)
+            dA[t], dh_next, dc_next, dC_total[t] = g
+        dA2 = dA.reshape(T * B, -1)
+        dW_all = dA2.T @ X.reshape(T * B, -1)  # (G H, D)
+        dU_all = dA2.T @ s.h_prev.reshape(T * B, Hn)  # (G H, H)
+        db_all = dA2.sum(axis=0)
+        grads = {}
+        for k, g in enumerate(self.blocks):
+            rows = slice(k * Hn, (k + 1) * Hn)
+            grads[f"W_{g}"], grads[f"U_{g}"], grads[f"b_{g}"] = dW_all[rows], dU_all[rows], db_all[rows]
+        for g in V:
+            dz = dA[..., self.blocks.index(g) * Hn:(self.blocks.index(g) + 1) * Hn]
+            cell = s.c if g == "o" else s.c_prev  # o sees c_t; i, f see c_{t-1}
+            grads[f"V_{g}"] = (dz * cell).sum(axis=(0, 1))
+        dX = dA @ W_all  # (T, B, D)
+        return BPTTResult(dX, (dh_next, dc_next), grads, dH_total, dC_total)

@@ -1,0 +1,97 @@
+"""Every layer and option: analytic BPTT gradients against central differences (float64)."""
+
+import numpy as np
+import pytest
+from layer_configs import CONFIGS, random_state
+
+from rnnlab import check_layer
+
+TOL = 1e-7
+
+
+@pytest.mark.parametrize("loss", ["every", "last"])
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_bptt_matches_central_differences(name, loss):
+    rng = np.random.default_rng([list(CONFIGS).index(name), loss == "last"])
+    # random sizes, T up to 20, B > 1; one long sequence and one short
+    for T in (int(rng.integers(12, 21)), int(rng.integers(1, 5))):
+        D, H, B = (int(v) for v in rng.integers([1, 2, 2], [5, 6, 4]))
+        layer = CONFIGS[name](D, H, rng, np.float64, long_memory=(loss == "last"))
+        X = rng.standard_normal((T, B, D))
+        state = random_state(layer, B, rng, np.float64)
+        report = check_layer(layer, X, state, loss=loss, rng=rng)
+        assert report.passed, f"{name}, loss={loss}, T={T}:\n{report}"
+        # parameters, X and every part of the initial state were all checked
+        assert set(layer.params) | {"X"} <= set(report.errors)
+        assert any(k.startswith("state") for k in report.errors)
+
+
+def test_zero_initial_state_equals_none():
+    rng = np.random.default_rng(0)
+    for name, make in CONFIGS.items():
+        layer = make(3, 4, rng, np.float64)
+        X = rng.standard_normal((5, 2, 3))
+        H_none, _ = layer.forward(X, None)
+        H_zero, _ = layer.forward(X, layer.init_state(2))
+        np.testing.assert_array_equal(H_none, H_zero, err_msg=name)
+
+
+def test_check_layer_does_not_mutate_inputs():
+    rng = np.random.default_rng(1)
+    layer = CONFIGS["LSTM peephole"](3, 4, rng, np.float64)
+    X = rng.standard_normal((6, 2, 3))
+    state = random_state(layer, 2, rng, np.float64)
+    before = ({k: v.copy() for k, v in layer.params.items()}, X.copy(),
+              tuple(s.copy() for s in state))
+    check_layer(layer, X, state, loss="every", rng=rng)
+    for k, v in layer.params.items():
+        np.testing.assert_array_equal(v, before[0][k])
+    np.testing.assert_array_equal(X, before[1])
+    for s, s0 in zip(state, before[2], strict=True):
+        np.testing.assert_array_equal(s, s0)
+
+
+def test_gradcheck_detects_a_wrong_gradient():
+    """The check can fail: corrupt one gradient and it must report it."""
+    rng = np.random.default_rng(2)
+    layer = CONFIGS["GRU reset before (NNDL)"](3, 4, rng, np.float64)
+    X = rng.standard_normal((5, 2, 3))
+    original = type(layer).bptt
+
+    def wrong_bptt(self, dH, cache, dstate_T=None):
+        r = original(self, dH, cache, dstate_T)
+        grads = dict(r.grads, U_r=r.grads["U_r"] * 1.001)  # a 0.1 % error
+        return r._replace(grads=grads)
+
+    layer.bptt = wrong_bptt.__get__(layer)
+    report = check_layer(layer, X, None, loss="every", rng=rng)
+    assert not report.passed
+    assert max(report.errors, key=report.errors.get) == "U_r"
+
+
+def test_linear_and_losses_gradients():
+    from rnnlab import Linear, mse, numerical_gradient, relative_error, softmax_cross_entropy
+
+    rng = np.random.default_rng(3)
+    lin = Linear(4, 5, rng=rng)
+    Hs = rng.standard_normal((3, 2, 4))
+    targets = rng.integers(0, 5, (3, 2))
+    mask = np.array([[True, False], [True, True], [False, True]])
+    Y_real = rng.standard_normal((3, 2, 5))
+
+    for loss_name in ("softmax", "mse"):
+        def f():
+            logits, _ = lin.forward(Hs)
+            if loss_name == "softmax":
+                return softmax_cross_entropy(logits, targets, mask)[0]
+            return mse(logits, Y_real, mask)[0]
+
+        logits, cache = lin.forward(Hs)
+        if loss_name == "softmax":
+            _, dlogits = softmax_cross_entropy(logits, targets, mask)
+        else:
+            _, dlogits = mse(logits, Y_real, mask)
+        dHs, grads = lin.backward(dlogits, cache)
+        assert relative_error(dHs, numerical_gradient(f, Hs)) < TOL
+        for name in ("W", "b"):
+            assert relative_error(grads[name], numerical_gradient(f, lin.params[name])) < TOL
