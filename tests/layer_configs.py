@@ -11,7 +11,6 @@ contracting Jacobians, smaller than any central difference resolves, and a check
 1e-7 would measure rounding, not the code.
 """
 
-import numpy as np
 
 from rnnlab import GRU, LSTM, RNN, Bidirectional, ResidualRNN, Stacked
 from rnnlab.diagnostics import recurrent_matrix

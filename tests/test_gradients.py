@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from layer_configs import CONFIGS, random_state
 
 from rnnlab import check_layer
+
+from layer_configs import CONFIGS, random_state
 
 TOL = 1e-7
 
@@ -80,7 +81,7 @@ def test_linear_and_losses_gradients():
     Y_real = rng.standard_normal((3, 2, 5))
 
     for loss_name in ("softmax", "mse"):
-        def f():
+        def f(loss_name=loss_name):
             logits, _ = lin.forward(Hs)
             if loss_name == "softmax":
                 return softmax_cross_entropy(logits, targets, mask)[0]

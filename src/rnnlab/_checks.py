@@ -36,7 +36,8 @@ def check_rng(rng) -> np.random.Generator:
     """Require a seeded ``np.random.Generator`` (no hidden global random state)."""
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
-            f"rng must be a np.random.Generator (e.g. np.random.default_rng(0)); got {type(rng).__name__}"
+            "rng must be a np.random.Generator (e.g. np.random.default_rng(0)); "
+            f"got {type(rng).__name__}"
         )
     return rng
 

@@ -148,14 +148,16 @@ def _state_items(state) -> list:
 
 
 def check_layer(layer, X: np.ndarray, state=None, *, loss="every", rng=None,
-                eps: float = 1e-3, order: int = 4, tol: float = 1e-7, max_entries: int | None = None,
+                eps: float = 1e-3, order: int = 4, tol: float = 1e-7,
+                max_entries: int | None = None,
                 ) -> GradCheckReport:
     """Compare ``layer.backward`` with central differences for every parameter, X and state.
 
     layer: any rnnlab recurrent layer; X (T, B, D); state as the layer takes it (None for
     zeros, then no state gradient is checked). ``loss``: ``"every"`` / ``"last"`` for a
     random linear loss on every step / the last step (needs ``rng``), or a function
-    ``H -> (L, dL/dH)``. ``eps``, ``order``: see :func:`numerical_gradient`. ``max_entries``: check at most this many random entries per array
+    ``H -> (L, dL/dH)``. ``eps``, ``order``: see :func:`numerical_gradient`.
+    ``max_entries``: check at most this many random entries per array
     (all by default). Works on deep copies: the layer, X and state are left untouched.
     """
     layer = copy.deepcopy(layer)

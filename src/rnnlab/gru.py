@@ -26,7 +26,7 @@ import numpy as np
 from .activations import sigmoid
 from .base import BPTTResult, Recurrent, uniform_init
 
-__all__ = ["GRU", "GRUCache", "GRUStep", "gru_step_forward", "gru_step_backward"]
+__all__ = ["GRU", "GRUCache", "GRUStep", "GRUSlopes", "gru_step_forward", "gru_step_backward"]
 
 
 class GRUStep(NamedTuple):
@@ -40,6 +40,15 @@ class GRUStep(NamedTuple):
     n: np.ndarray
 
 
+class GRUSlopes(NamedTuple):
+    """Derivatives of the step's nonlinearities, for all steps at once before the
+    backward loop: z = z (1 - z), r = r (1 - r), h_tilde = 1 - h~^2."""
+
+    z: np.ndarray
+    r: np.ndarray
+    h_tilde: np.ndarray
+
+
 class GRUCache(NamedTuple):
     """Forward record of :class:`GRU`: X (T, B, D); h0 (B, H); H (T, B, H); steps: the
     :class:`GRUStep` fields stacked to (T, B, H)."""
@@ -50,44 +59,46 @@ class GRUCache(NamedTuple):
     steps: GRUStep
 
 
-def gru_step_forward(a_t: np.ndarray, h_prev: np.ndarray, p: dict, reset_after: bool,
-                     ) -> tuple[np.ndarray, GRUStep]:
+def gru_step_forward(a_t: np.ndarray, h_prev: np.ndarray, U_zr_T: np.ndarray, U_h: np.ndarray,
+                     b_Uh, reset_after: bool) -> tuple[np.ndarray, GRUStep]:
     """One GRU step. a_t (B, 3H): the input parts W_z x + b_z, W_r x + b_r, W_h x + b_h;
-    h_prev (B, H); p: the parameters. Returns h_t (B, H) and the step record."""
-    a_z, a_r, a_h = np.split(a_t, 3, axis=1)
-    z = sigmoid(a_z + h_prev @ p["U_z"].T)  # update gate
-    r = sigmoid(a_r + h_prev @ p["U_r"].T)  # reset gate
+    h_prev (B, H); U_zr_T (H, 2H) = [U_z; U_r] transposed; U_h (H, H); b_Uh (H,) or None.
+    Returns h_t (B, H) and the step record."""
+    H = h_prev.shape[1]
+    zr = sigmoid(a_t[:, :2 * H] + h_prev @ U_zr_T)  # (B, 2H): both gates in one product
+    z, r = zr[:, :H], zr[:, H:]  # update gate, reset gate
     if reset_after:
-        n = h_prev @ p["U_h"].T + p["b_Uh"]  # U_h h_{t-1} + b_Uh
-        h_tilde = np.tanh(a_h + r * n)
+        n = h_prev @ U_h.T + b_Uh  # U_h h_{t-1} + b_Uh
+        h_tilde = np.tanh(a_t[:, 2 * H:] + r * n)
     else:
         n = r * h_prev
-        h_tilde = np.tanh(a_h + n @ p["U_h"].T)
+        h_tilde = np.tanh(a_t[:, 2 * H:] + n @ U_h.T)
     h = z * h_prev + (1 - z) * h_tilde
     return h, GRUStep(h_prev, z, r, h_tilde, n)
 
 
-def gru_step_backward(dh: np.ndarray, s: GRUStep, p: dict, reset_after: bool) -> tuple:
-    """Backward through one GRU step. dh (B, H): total dL/dh_t; s: the step record.
+def gru_step_backward(dh: np.ndarray, s: GRUStep, slopes: GRUSlopes, U_zr: np.ndarray,
+                      U_h: np.ndarray, reset_after: bool) -> tuple:
+    """Backward through one GRU step. dh (B, H): total dL/dh_t; s: the step record;
+    slopes: the step's :class:`GRUSlopes`; U_zr (2H, H) = [U_z; U_r]; U_h (H, H).
 
     Returns (dA (B, 3H): errors of the pre-activations of z, r and h~ in that order;
     dn (B, H): dL/dn, the error of the term the reset gate multiplies; dh_prev (B, H)).
     """
-    dz = dh * (s.h_prev - s.h_tilde)
     dh_prev = dh * s.z  # the direct path: diag(z_t)
-    da_h = dh * (1 - s.z) * (1 - s.h_tilde**2)  # backprop through tanh
+    da_z = dh * (s.h_prev - s.h_tilde) * slopes.z
+    da_h = dh * (1 - s.z) * slopes.h_tilde  # through tanh
     if reset_after:
-        dr = da_h * s.n
+        da_r = da_h * s.n * slopes.r
         dn = da_h * s.r
-        dh_prev = dh_prev + dn @ p["U_h"]
+        dh_prev = dh_prev + dn @ U_h
     else:
-        dn = da_h @ p["U_h"]  # dL/d(r ⊙ h_{t-1})
-        dr = dn * s.h_prev
+        dn = da_h @ U_h  # dL/d(r ⊙ h_{t-1})
+        da_r = dn * s.h_prev * slopes.r
         dh_prev = dh_prev + dn * s.r
-    da_z = dz * s.z * (1 - s.z)
-    da_r = dr * s.r * (1 - s.r)
-    dh_prev = dh_prev + da_z @ p["U_z"] + da_r @ p["U_r"]
-    return np.concatenate([da_z, da_r, da_h], axis=1), dn, dh_prev
+    da_zr = np.concatenate([da_z, da_r], axis=1)
+    dh_prev = dh_prev + da_zr @ U_zr
+    return np.concatenate([da_zr, da_h], axis=1), dn, dh_prev
 
 
 class GRU(Recurrent):
@@ -121,12 +132,14 @@ class GRU(Recurrent):
         p = self.params
         W_all = np.concatenate([p["W_z"], p["W_r"], p["W_h"]])  # (3H, D)
         b_all = np.concatenate([p["b_z"], p["b_r"], p["b_h"]])
+        U_zr_T = np.concatenate([p["U_z"], p["U_r"]]).T.copy()  # (H, 2H)
+        b_Uh = p.get("b_Uh")
         A_in = X @ W_all.T + b_all  # (T, B, 3H): input parts for all steps at once
         H = np.empty((T, B, self.hidden_size), self.dtype)
         steps = []
         h = h0
         for t in range(T):
-            h, step = gru_step_forward(A_in[t], h, p, self.reset_after)
+            h, step = gru_step_forward(A_in[t], h, U_zr_T, p["U_h"], b_Uh, self.reset_after)
             H[t] = h
             steps.append(step)
         stacked = GRUStep(*(np.stack(field) for field in zip(*steps, strict=True)))
@@ -146,14 +159,17 @@ class GRU(Recurrent):
         dH = self._check_dH(dH, H.shape)
         (dh_next,) = self._check_dstate(dstate_T, B)
         p = self.params
+        U_zr = np.concatenate([p["U_z"], p["U_r"]])  # (2H, H)
+        slopes = GRUSlopes(s.z * (1 - s.z), s.r * (1 - s.r), 1 - s.h_tilde**2)  # all steps
         dA = np.empty((T, B, 3 * Hn), self.dtype)  # (T, B, 3H)
         dN = np.empty_like(H)
         dH_total = np.empty_like(H)
         for t in reversed(range(T)):
             dh = dH[t] + dh_next
             dH_total[t] = dh
-            dA[t], dN[t], dh_next = gru_step_backward(dh, GRUStep(*(f[t] for f in s)), p,
-                                                      self.reset_after)
+            dA[t], dN[t], dh_next = gru_step_backward(
+                dh, GRUStep(*(f[t] for f in s)), GRUSlopes(*(f[t] for f in slopes)),
+                U_zr, p["U_h"], self.reset_after)
         flat = dA.reshape(T * B, 3 * Hn)
         X2, Hprev2 = X.reshape(T * B, -1), s.h_prev.reshape(T * B, Hn)
         dN2 = dN.reshape(T * B, Hn)

@@ -31,15 +31,16 @@ import numpy as np
 from .activations import sigmoid
 from .base import BPTTResult, Recurrent, uniform_init
 
-__all__ = ["LSTM", "LSTMCache", "LSTMStep", "LSTMStepGrad", "lstm_step_forward",
-           "lstm_step_backward"]
+__all__ = ["LSTM", "LSTMCache", "LSTMStep", "LSTMSlopes", "LSTMStepGrad",
+           "lstm_step_forward", "lstm_step_backward"]
 
 
 class LSTMStep(NamedTuple):
-    """What one step keeps for its backward pass; every field is (B, H).
+    """The values of one step, or of all steps stacked along a leading T axis.
 
-    c_prev, h_prev: the previous state; i, f, o: gate values (f is 1 - i when coupled and
-    1 without a forget gate); c_tilde: candidate; c: new cell; tanh_c: tanh(c_t).
+    Fields, each (B, H) (or (T, B, H)): h_prev, c_prev the previous state; i, f, o the
+    gates (f is 1 - i when coupled and 1 without a forget gate); c_tilde the candidate;
+    c the new cell; tanh_c = tanh(c_t).
     """
 
     h_prev: np.ndarray
@@ -52,9 +53,21 @@ class LSTMStep(NamedTuple):
     tanh_c: np.ndarray
 
 
+class LSTMSlopes(NamedTuple):
+    """Derivatives of the step's nonlinearities, computed for all steps at once before
+    the backward loop: sig_i, sig_f, sig_o = sigma' = g (1 - g) of each gate (sig_f is
+    None without a forget gate); c_tilde = 1 - c~^2; tanh_c = 1 - tanh(c)^2."""
+
+    sig_i: np.ndarray
+    sig_f: np.ndarray
+    sig_o: np.ndarray
+    c_tilde: np.ndarray
+    tanh_c: np.ndarray
+
+
 class LSTMCache(NamedTuple):
-    """Forward record of :class:`LSTM`: X (T, B, D); h0, c0 (B, H); steps: one
-    :class:`LSTMStep` per time step, its fields stacked to (T, B, H)."""
+    """Forward record of :class:`LSTM`: X (T, B, D); h0, c0 (B, H); steps: an
+    :class:`LSTMStep` whose fields are (T, B, H)."""
 
     X: np.ndarray
     h0: np.ndarray
@@ -72,63 +85,60 @@ class LSTMStepGrad(NamedTuple):
     dc: np.ndarray
 
 
-def lstm_step_forward(a_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, U_all: np.ndarray,
-                      V: dict, blocks: tuple, coupled: bool = False,
-                      ) -> tuple[np.ndarray, np.ndarray, LSTMStep]:
+def lstm_step_forward(a_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, U_T: np.ndarray,
+                      V: dict, coupled: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One LSTM step, (6.51)–(6.59) and variants.
 
-    a_t (B, G H): the precomputed input part W_* x_t + b_* of every gate block, in the
-    order ``blocks`` (("i", "f", "o", "c"), or ("i", "o", "c") when there is no separate
-    forget gate); h_prev, c_prev (B, H); U_all (G H, H); V: peephole vectors
+    a_t (B, G H): the precomputed input parts W_g x_t + b_g of the gate blocks in the
+    order (i, f, o, c) — or (i, o, c) when there is no separate forget gate; h_prev,
+    c_prev (B, H); U_T (H, G H): the stacked U_g, transposed; V: peephole vectors
     {"i", "f", "o"} -> (H,), empty without peepholes; ``coupled``: f = 1 - i.
-    Returns h_t (B, H), c_t (B, H) and the step record.
+    Returns h_t (B, H), c_t (B, H) and gates (B, G H) = [i, (f,) o, c~] after their
+    nonlinearities.
     """
-    A = a_t + h_prev @ U_all.T  # (B, G H) all gate pre-activations
-    z = dict(zip(blocks, np.split(A, len(blocks), axis=1), strict=True))  # each (B, H)
-    if V:
-        z["i"] = z["i"] + c_prev * V["i"]  # peephole on c_{t-1}
-        if "f" in z:
-            z["f"] = z["f"] + c_prev * V["f"]
-    i = sigmoid(z["i"])
-    if "f" in z:
-        f = sigmoid(z["f"])
+    H = h_prev.shape[1]
+    A = a_t + h_prev @ U_T  # (B, G H): all gate pre-activations in one product
+    if V:  # peepholes: i and f read c_{t-1} (6.61)-(6.62); o reads c_t (6.63), below
+        A[:, :H] += c_prev * V["i"]
+        if "f" in V:
+            A[:, H:2 * H] += c_prev * V["f"]
+    gates = np.concatenate([sigmoid(A[:, :-H]), np.tanh(A[:, -H:])], axis=1)
+    i, c_tilde = gates[:, :H], gates[:, -H:]
+    if gates.shape[1] == 4 * H:
+        f = gates[:, H:2 * H]
     else:  # coupled: f = 1 - i (6.64); no forget gate: f = 1 (6.60)
-        f = 1 - i if coupled else np.ones_like(i)
-    c_tilde = np.tanh(z["c"])
+        f = 1 - i if coupled else 1
     c = f * c_prev + i * c_tilde  # the memory cell
-    z_o = z["o"] + c * V["o"] if V else z["o"]  # the output peephole sees c_t
-    o = sigmoid(z_o)
-    tanh_c = np.tanh(c)
-    h = o * tanh_c
-    return h, c, LSTMStep(h_prev, c_prev, i, f, o, c_tilde, c, tanh_c)
+    if V:
+        gates[:, -2 * H:-H] = sigmoid(A[:, -2 * H:-H] + c * V["o"])
+    o = gates[:, -2 * H:-H]
+    h = o * np.tanh(c)
+    return h, c, gates
 
 
-def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, s: LSTMStep, U_all: np.ndarray,
-                       V: dict, blocks: tuple, coupled: bool = False) -> LSTMStepGrad:
+def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, s: LSTMStep, d: LSTMSlopes,
+                       U_all: np.ndarray, V: dict, coupled: bool = False) -> LSTMStepGrad:
     """Backward through one LSTM step.
 
-    dh, dc (B, H): total dL/dh_t and the dL/dc_t flowing back from step t+1; s: the step
-    record; U_all, V, blocks, coupled as in :func:`lstm_step_forward`.
-    Returns an :class:`LSTMStepGrad`; its dA (B, G H) = dL/d(pre-activation) of every
-    gate block is what all parameter gradients are summed from.
+    dh, dc (B, H): total dL/dh_t and the dL/dc_t flowing back from step t+1; s, d: the
+    step's values and slopes; U_all (G H, H) the stacked U_g; V, coupled as in
+    :func:`lstm_step_forward`. Returns an :class:`LSTMStepGrad`; its dA (B, G H), the
+    error of every gate pre-activation, is what all parameter gradients are summed from.
     """
-    do = dh * s.tanh_c
-    dz_o = do * s.o * (1 - s.o)  # backprop through sigma
-    dc = dc + dh * s.o * (1 - s.tanh_c**2)  # backprop through tanh(c_t)
+    dz_o = dh * s.tanh_c * d.sig_o  # through h = o ⊙ tanh(c), then sigma
+    dc = dc + dh * s.o * d.tanh_c  # through tanh(c_t): now the total dL/dc_t
     if V:
         dc = dc + dz_o * V["o"]  # the output peephole reads c_t
-    dz_c = dc * s.i * (1 - s.c_tilde**2)
-    di = dc * s.c_tilde
-    if coupled:
-        di = di - dc * s.c_prev  # f = 1 - i
-    dz_i = di * s.i * (1 - s.i)
+    dz_c = dc * s.i * d.c_tilde  # candidate, through tanh
+    dz_i = dc * (s.c_tilde - s.c_prev if coupled else s.c_tilde) * d.sig_i  # f = 1 - i
     dc_prev = dc * s.f  # the cell path: diag(f_t)
-    dblocks = {"i": dz_i, "o": dz_o, "c": dz_c}
-    if "f" in blocks:
-        dblocks["f"] = (dc * s.c_prev) * s.f * (1 - s.f)
+    blocks = [dz_i, dz_o, dz_c]
+    if d.sig_f is not None:
+        dz_f = dc * s.c_prev * d.sig_f
+        blocks.insert(1, dz_f)
     if V:
-        dc_prev = dc_prev + dz_i * V["i"] + (dblocks["f"] * V["f"] if "f" in blocks else 0)
-    dA = np.concatenate([dblocks[g] for g in blocks], axis=1)  # (B, G H)
+        dc_prev = dc_prev + dz_i * V["i"] + (dz_f * V["f"] if "f" in V else 0)
+    dA = np.concatenate(blocks, axis=1)  # (B, G H)
     return LSTMStepGrad(dA, dA @ U_all, dc_prev, dc)
 
 
@@ -177,18 +187,31 @@ class LSTM(Recurrent):
         """X (T, B, D), state None or (h0, c0) each (B, H) -> H (T, B, H) and the cache."""
         X = self._check_X(X)
         T, B, _ = X.shape
+        Hn = self.hidden_size
         h0, c0 = self._check_state(state, B)
         W_all, U_all, b_all, V = self._stacked()
+        U_T = np.ascontiguousarray(U_all.T)  # (H, G H)
         A_in = X @ W_all.T + b_all  # (T, B, G H): input parts of all gates, all steps
-        H = np.empty((T, B, self.hidden_size), self.dtype)
-        steps = []
+        H = np.empty((T, B, Hn), self.dtype)
+        C = np.empty_like(H)
+        gates = np.empty_like(A_in)  # (T, B, G H)
         h, c = h0, c0
         for t in range(T):
-            h, c, step = lstm_step_forward(A_in[t], h, c, U_all, V, self.blocks, self.coupled)
-            H[t] = h
-            steps.append(step)
-        stacked = LSTMStep(*(np.stack(field) for field in zip(*steps, strict=True)))
-        return H, LSTMCache(X, h0, c0, stacked)
+            h, c, gates[t] = lstm_step_forward(A_in[t], h, c, U_T, V, self.coupled)
+            H[t], C[t] = h, c
+        return H, LSTMCache(X, h0, c0, self._steps(gates, H, C, h0, c0))
+
+    def _steps(self, gates, H, C, h0, c0) -> LSTMStep:
+        """All steps' values as one LSTMStep of (T, B, H) views and arrays."""
+        Hn = self.hidden_size
+        i, o, c_tilde = gates[..., :Hn], gates[..., -2 * Hn:-Hn], gates[..., -Hn:]
+        if "f" in self.blocks:
+            f = gates[..., Hn:2 * Hn]
+        else:
+            f = 1 - i if self.coupled else np.ones_like(i)
+        h_prev = np.concatenate([h0[None], H[:-1]])
+        c_prev = np.concatenate([c0[None], C[:-1]])
+        return LSTMStep(h_prev, c_prev, i, f, o, c_tilde, C, np.tanh(C))
 
     def final_state(self, cache: LSTMCache) -> tuple[np.ndarray, np.ndarray]:
         """(h_T, c_T), each (B, H)."""
@@ -206,13 +229,16 @@ class LSTM(Recurrent):
         dH = self._check_dH(dH, s.c.shape)
         dh_next, dc_next = self._check_dstate(dstate_T, B)
         W_all, U_all, _, V = self._stacked()
+        d = LSTMSlopes(s.i * (1 - s.i), s.f * (1 - s.f) if "f" in self.blocks else None,
+                       s.o * (1 - s.o), 1 - s.c_tilde**2, 1 - s.tanh_c**2)  # all steps at once
         dA = np.empty((T, B, len(self.blocks) * Hn), self.dtype)  # (T, B, G H)
         dH_total, dC_total = np.empty_like(dH), np.empty_like(dH)
         for t in reversed(range(T)):
             dh = dH[t] + dh_next
             dH_total[t] = dh
-            step = LSTMStep(*(field[t] for field in s))
-            g = lstm_step_backward(dh, dc_next, step, U_all, V, self.blocks, self.coupled)
+            g = lstm_step_backward(dh, dc_next, LSTMStep(*(f[t] for f in s)),
+                                   LSTMSlopes(*(None if f is None else f[t] for f in d)),
+                                   U_all, V, self.coupled)
             dA[t], dh_next, dc_next, dC_total[t] = g
         dA2 = dA.reshape(T * B, -1)
         dW_all = dA2.T @ X.reshape(T * B, -1)  # (G H, D)
@@ -221,10 +247,11 @@ class LSTM(Recurrent):
         grads = {}
         for k, g in enumerate(self.blocks):
             rows = slice(k * Hn, (k + 1) * Hn)
-            grads[f"W_{g}"], grads[f"U_{g}"], grads[f"b_{g}"] = dW_all[rows], dU_all[rows], db_all[rows]
+            grads[f"W_{g}"], grads[f"U_{g}"] = dW_all[rows], dU_all[rows]
+            grads[f"b_{g}"] = db_all[rows]
         for g in V:
-            dz = dA[..., self.blocks.index(g) * Hn:(self.blocks.index(g) + 1) * Hn]
+            k = self.blocks.index(g)
             cell = s.c if g == "o" else s.c_prev  # o sees c_t; i, f see c_{t-1}
-            grads[f"V_{g}"] = (dz * cell).sum(axis=(0, 1))
+            grads[f"V_{g}"] = (dA[..., k * Hn:(k + 1) * Hn] * cell).sum(axis=(0, 1))
         dX = dA @ W_all  # (T, B, D)
         return BPTTResult(dX, (dh_next, dc_next), grads, dH_total, dC_total)

@@ -196,7 +196,10 @@ class Bidirectional:
         r_f = self.fwd.bptt(np.ascontiguousarray(dH[..., :Hf]), cache.fwd, ds_f)
         r_b = self.bwd.bptt(np.ascontiguousarray(dH[::-1, :, Hf:]), cache.bwd, ds_b)
         grads = _prefixed("fwd", r_f.grads) | _prefixed("bwd", r_b.grads)
-        rev = (lambda a: None if a is None else a[::-1])
+
+        def rev(a):
+            return None if a is None else a[::-1]
+
         return BPTTResult(r_f.dX + r_b.dX[::-1], (r_f.dstate0, r_b.dstate0), grads,
                           (r_f.dH_total, rev(r_b.dH_total)), (r_f.dC_total, rev(r_b.dC_total)))
 

@@ -1,0 +1,152 @@
+"""Diagnostics against explicitly built Jacobians, and the Pascanu et al. (2013) bound."""
+
+import numpy as np
+import pytest
+
+from rnnlab import LSTM, RNN, numerical_gradient
+from rnnlab.activations import sigmoid
+from rnnlab.diagnostics import (
+    forget_gate_products,
+    jacobian_norms,
+    jacobians,
+    product_bound,
+    recurrent_matrix,
+    state_grad_norms,
+)
+
+from layer_configs import CONFIGS
+
+SINGLE = [n for n in CONFIGS if not n.startswith(("Stacked", "Bidirectional"))]
+
+
+def _state_at(layer, H, cache, k, sample):
+    """The state (h_k[, c_k]) of one sample after step k (1-based), shape (1, H) each."""
+    h = H[k - 1, sample:sample + 1].copy()
+    if layer.n_states == 2:
+        return h, cache.steps.c[k - 1, sample:sample + 1].copy()
+    return h
+
+
+@pytest.mark.parametrize("name", SINGLE)
+def test_jacobians_match_finite_differences_of_the_forward_pass(name):
+    """dh_T/dh_k from one backward pass equals the Jacobian of the map h_k -> h_T
+    obtained by running the layer forward from step k (central differences)."""
+    rng = np.random.default_rng(SINGLE.index(name))
+    T, B, D, Hn, sample = 7, 3, 2, 4, 1
+    layer = CONFIGS[name](D, Hn, rng, np.float64)
+    X = rng.standard_normal((T, B, D))
+    J = jacobians(layer, X, sample=sample)
+    H, cache = layer.forward(X)
+    assert J.shape == (T, Hn, Hn)
+    np.testing.assert_allclose(J[-1], np.eye(Hn))
+    for k in (1, 3, T - 1):
+        state = _state_at(layer, H, cache, k, sample)
+        h = state[0] if isinstance(state, tuple) else state
+        num = np.empty((Hn, Hn))
+        for j in range(Hn):
+            def f(j=j, k=k, state=state):
+                return layer.forward(X[k:, sample:sample + 1], state)[0][-1, 0, j]
+            num[j] = numerical_gradient(f, h, eps=1e-4, order=4)[0]
+        np.testing.assert_allclose(J[k - 1], num, atol=1e-9, err_msg=f"k={k}")
+
+
+@pytest.mark.parametrize("peephole", [False, True])
+def test_lstm_cell_path_is_the_total_derivative(peephole):
+    """dc_T/dc_k with h_k = o_k ⊙ tanh(c_k) moving with c_k (o_k too, with peepholes)."""
+    rng = np.random.default_rng(7)
+    layer = CONFIGS["LSTM peephole" if peephole else "LSTM"](3, 4, rng, np.float64)
+    X = rng.standard_normal((6, 2, 3))
+    Jc = jacobians(layer, X, wrt="c")
+    H, cache = layer.forward(X)
+    s, V_o = cache.steps, layer.params.get("V_o", 0.0)
+    for k in (1, 4):
+        c_k = s.c[k - 1, :1].copy()
+        o = s.o[k - 1, :1]
+        z_o_without_cell = np.log(o / (1 - o)) - c_k * V_o
+
+        def c_T_entry(j, c_k=c_k, z=z_o_without_cell, k=k):
+            h_k = sigmoid(z + c_k * V_o) * np.tanh(c_k)
+            return layer.final_state(layer.forward(X[k:, :1], (h_k, c_k))[1])[1][0, j]
+
+        num = np.stack([numerical_gradient(lambda j=j: c_T_entry(j), c_k, 1e-4, order=4)[0]
+                        for j in range(4)])
+        np.testing.assert_allclose(Jc[k - 1], num, atol=1e-9)
+
+
+def test_rnn_jacobian_is_the_product_of_diag_fprime_U():
+    """NNDL (6.47): dh_T/dh_k = prod_{i=k+1}^T diag(f'(z_i)) U, built explicitly."""
+    rng = np.random.default_rng(3)
+    layer = RNN(3, 5, rng=rng)
+    X = rng.standard_normal((9, 2, 3))
+    J = jacobians(layer, X, sample=0)
+    A = layer.forward(X)[0][:, 0]  # (T, H) = tanh(z_t)
+    P = np.eye(5)
+    for k in range(8, 0, -1):  # k = T-1 .. 1
+        P = P @ ((1 - A[k] ** 2)[:, None] * layer.params["U"])  # times dh_{k+1}/dh_k
+        np.testing.assert_allclose(J[k - 1], P, atol=1e-13)
+
+
+@pytest.mark.parametrize("activation,gamma", [("tanh", 1.0), ("sigmoid", 0.25)])
+@pytest.mark.parametrize("sigma_1", [0.5, 1.0, 1.5, 4.0])
+def test_pascanu_bound(activation, gamma, sigma_1):
+    """||dh_T/dh_k|| <= (gamma sigma_1)^(T-k) for every k, for a Gaussian U."""
+    rng = np.random.default_rng(int(sigma_1 * 10))
+    T, Hn = 30, 16
+    layer = RNN(4, Hn, rng=rng, activation=activation)
+    layer.params["U"][:] = recurrent_matrix(Hn, rng, sigma_max=sigma_1)
+    X = rng.standard_normal((T, 3, 4))
+    for sample in range(3):
+        norms = jacobian_norms(layer, X, sample=sample)
+        bound = product_bound(gamma, sigma_1, T)
+        assert np.all(norms <= bound * (1 + 1e-12))
+    if gamma * sigma_1 < 1:  # then the gradient vanishes geometrically
+        assert norms[0] <= (gamma * sigma_1) ** (T - 1) * (1 + 1e-12)
+
+
+def test_state_grad_norms_are_the_norms_of_the_bptt_gradients():
+    rng = np.random.default_rng(4)
+    layer = LSTM(3, 6, rng=rng)
+    X = rng.standard_normal((12, 5, 3))
+    norms = state_grad_norms(layer, X)
+    J = np.stack([jacobians(layer, X, sample=b) for b in range(5)], axis=1)  # (T, B, H, H)
+    seed = np.full(6, 1 / np.sqrt(6))
+    expected = np.linalg.norm(np.einsum("tbjh,j->tbh", J, seed), axis=-1).mean(axis=1)
+    np.testing.assert_allclose(norms, expected, rtol=1e-12)
+    assert norms[-1] == pytest.approx(1.0)
+
+
+def test_stacked_state_grad_norms_have_one_row_per_layer():
+    from rnnlab import GRU, Stacked
+    rng = np.random.default_rng(5)
+    deep = Stacked([RNN(2, 4, rng=rng), GRU(4, 4, rng=rng), LSTM(4, 3, rng=rng)])
+    norms = state_grad_norms(deep, rng.standard_normal((10, 2, 2)))
+    assert norms.shape == (3, 10)
+    assert norms[2, -1] == pytest.approx(1.0)
+    assert np.all(norms > 0)
+
+
+def test_forget_gate_products():
+    rng = np.random.default_rng(6)
+    layer = LSTM(2, 3, rng=rng, forget_bias=2.0)
+    X = rng.standard_normal((8, 2, 2))
+    _, cache = layer.forward(X)
+    P = forget_gate_products(cache, sample=1)
+    F = cache.steps.f[:, 1]
+    for k in range(1, 9):
+        assert P[k - 1] == pytest.approx(np.prod(F[k:], axis=0).max(), rel=1e-12)
+    assert P[-1] == 1.0  # the empty product at k = T
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "orthogonal"])
+def test_recurrent_matrix_scaling(kind):
+    rng = np.random.default_rng(8)
+    U = recurrent_matrix(20, rng, spectral_radius=0.9, kind=kind)
+    assert np.max(np.abs(np.linalg.eigvals(U))) == pytest.approx(0.9, rel=1e-10)
+    U = recurrent_matrix(20, rng, sigma_max=1.7, kind=kind)
+    assert np.linalg.norm(U, 2) == pytest.approx(1.7, rel=1e-10)
+    if kind == "orthogonal":
+        np.testing.assert_allclose(np.linalg.svd(U, compute_uv=False), 1.7, rtol=1e-10)
+    with pytest.raises(ValueError, match="exactly one"):
+        recurrent_matrix(3, rng)
+    with pytest.raises(ValueError, match="kind"):
+        recurrent_matrix(3, rng, sigma_max=1.0, kind="unitary")
