@@ -176,3 +176,10 @@ def test_sigmoid_and_softmax_are_stable():
     assert s32.dtype == np.float32
     np.testing.assert_allclose(p.sum(axis=-1), 1.0, rtol=1e-15)
     assert loss == pytest.approx(2e4)
+
+
+def test_composites_refuse_mixed_dtypes(rng):
+    with pytest.raises(TypeError, match="all layers must share one dtype"):
+        Stacked([RNN(3, 4, rng=rng), RNN(4, 4, rng=rng, dtype=np.float32)])
+    with pytest.raises(TypeError, match="fwd and bwd must share one dtype"):
+        Bidirectional(RNN(3, 4, rng=rng), GRU(3, 4, rng=rng, dtype=np.float32))

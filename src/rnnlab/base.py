@@ -115,6 +115,3 @@ class Recurrent:
             return tuple(np.zeros((B, self.hidden_size), self.dtype)
                          for _ in range(self.n_states))
         return self._check_state(dstate_T, B)
-
-    def _pack_state(self, parts: tuple):
-        return parts[0] if self.n_states == 1 else tuple(parts)

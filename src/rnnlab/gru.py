@@ -8,13 +8,14 @@ Shape legend: ``T`` steps, ``B`` batch, ``D`` input size, ``H`` hidden size.
     h~_t = tanh(W_h x_t + b_h + r_t ⊙ (U_h h_{t-1} + b_Uh))     reset_after=True
     h_t = z_t ⊙ h_{t-1} + (1 - z_t) ⊙ h~_t
 
-``reset_after=False`` (the default) is NNDL's form, also d2l's and the one in Cho et al.
-(2014): the reset gate scales h_{t-1} before the product with U_h.
-``reset_after=True`` applies r_t after the recurrent product, which then needs its own
-recurrent bias ``b_Uh`` (H,): this is PyTorch's ``nn.GRU`` (its b_hn), cuDNN's GRU and
-Keras/TF2's default ``reset_after=True``. The two are different functions of the same
-weights. All three conventions put z_t on h_{t-1} (some papers, e.g. Chung et al. 2014,
-write z_t on the candidate instead; that is the same model with z replaced by 1 - z).
+``reset_after=False`` (the default) is NNDL's form, also d2l's and that of the final
+(v3) arXiv version of Cho et al. (2014): the reset gate scales h_{t-1} before the product
+with U_h. ``reset_after=True`` applies r_t after the recurrent product, which then needs
+its own recurrent bias ``b_Uh`` (H,): this is PyTorch's ``nn.GRU`` (its b_hn), the form
+cuDNN implements, and Keras's ``GRU(reset_after=True)``, the default since TensorFlow 2.
+The two are different functions of the same weights. NNDL, PyTorch and Keras all put z_t
+on h_{t-1}; texts that write z_t on the candidate instead describe the same model with z
+replaced by 1 - z.
 """
 
 from __future__ import annotations
@@ -154,7 +155,7 @@ class GRU(Recurrent):
 
         dH (T, B, H): dL/dh_t from the loss at each step; dstate_T: optional dh_T (B, H).
         """
-        X, h0, H, s = cache
+        X, H, s = cache.X, cache.H, cache.steps
         T, B, Hn = H.shape
         dH = self._check_dH(dH, H.shape)
         (dh_next,) = self._check_dstate(dstate_T, B)

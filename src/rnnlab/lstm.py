@@ -224,7 +224,7 @@ class LSTM(Recurrent):
         dH (T, B, H): dL/dh_t from the loss at each step; dstate_T: optional (dh_T, dc_T).
         Returns a :class:`BPTTResult` with dstate0 = (dh0, dc0) and dC_total (T, B, H).
         """
-        X, h0, c0, s = cache
+        X, s = cache.X, cache.steps
         T, B, Hn = s.c.shape
         dH = self._check_dH(dH, s.c.shape)
         dh_next, dc_next = self._check_dstate(dstate_T, B)
@@ -239,7 +239,8 @@ class LSTM(Recurrent):
             g = lstm_step_backward(dh, dc_next, LSTMStep(*(f[t] for f in s)),
                                    LSTMSlopes(*(None if f is None else f[t] for f in d)),
                                    U_all, V, self.coupled)
-            dA[t], dh_next, dc_next, dC_total[t] = g
+            dA[t], dC_total[t] = g.dA, g.dc
+            dh_next, dc_next = g.dh_prev, g.dc_prev
         dA2 = dA.reshape(T * B, -1)
         dW_all = dA2.T @ X.reshape(T * B, -1)  # (G H, D)
         dU_all = dA2.T @ s.h_prev.reshape(T * B, Hn)  # (G H, H)

@@ -105,7 +105,7 @@ class RNN(Recurrent):
         dz_t = delta are stored and the parameter gradients formed after the loop:
         dU = sum_t dz_t h_{t-1}^T, dW = sum_t dz_t x_t^T, db = sum_t dz_t.
         """
-        X, h0, A, H = cache
+        X, h0, A, H = cache.X, cache.h0, cache.A, cache.H
         T, B, Hn = H.shape
         dH = self._check_dH(dH, H.shape)
         (dh_next,) = self._check_dstate(dstate_T, B)

@@ -87,6 +87,10 @@ class Stacked:
                 raise ValueError(
                     f"layers[{l}].input_size must equal layers[{l - 1}].hidden_size = "
                     f"{layers[l - 1].hidden_size}; got {layers[l].input_size}")
+        for l, layer in enumerate(layers):
+            if layer.dtype != layers[0].dtype:
+                raise TypeError(f"all layers must share one dtype; layers[{l}] is {layer.dtype}, "
+                                f"layers[0] is {layers[0].dtype}")
         self.layers = list(layers)
         self.input_size = layers[0].input_size
         self.hidden_size = layers[-1].hidden_size
@@ -158,6 +162,8 @@ class Bidirectional:
         if fwd.input_size != bwd.input_size:
             raise ValueError(f"fwd and bwd must have the same input_size; got "
                              f"{fwd.input_size} and {bwd.input_size}")
+        if fwd.dtype != bwd.dtype:
+            raise TypeError(f"fwd and bwd must share one dtype; got {fwd.dtype} and {bwd.dtype}")
         self.fwd, self.bwd = fwd, bwd
         self.input_size = fwd.input_size
         self.hidden_size = fwd.hidden_size + bwd.hidden_size
