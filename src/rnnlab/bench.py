@@ -11,12 +11,14 @@ step — W x and U h forward; dX, dW, dU and dh_{t-1} backward — so its useful
 (about 1.9 GFLOP for the LSTM at T=100, B=32, D=64, H=128). The achieved rate is divided
 by the rate of one large matrix product measured in the same run, the most this NumPy and
 BLAS can deliver on this machine; the rest of the time goes to element-wise gate
-arithmetic and Python's per-step overhead.
+arithmetic and Python's per-step overhead. Both rates are measured under the same BLAS
+threading (set ``OPENBLAS_NUM_THREADS`` before starting Python to compare).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from typing import NamedTuple
 
@@ -85,7 +87,8 @@ def main(argv=None) -> list[BenchResult]:
     args = parser.parse_args(argv)
     repeats = 2 if args.quick else 7
     results = []
-    print("T=100, B=32, D=64, H=128; best of", repeats, "runs")
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"T=100, B=32, D=64, H=128; best of {repeats} runs; OPENBLAS_NUM_THREADS={threads}")
     print(f"{'layer':<6}{'dtype':<9}{'ms/fwd+bwd':>11}{'GFLOP':>8}{'GFLOP/s':>9}"
           f"{'of matmul':>11}")
     for dtype in (np.float32, np.float64):
