@@ -96,3 +96,14 @@ def test_linear_and_losses_gradients():
         assert relative_error(dHs, numerical_gradient(f, Hs)) < TOL
         for name in ("W", "b"):
             assert relative_error(grads[name], numerical_gradient(f, lin.params[name])) < TOL
+
+
+def test_relu_layers_are_checked_away_from_the_kink():
+    """Many random draws: the default check of a relu RNN never straddles z = 0 badly."""
+    rng = np.random.default_rng(11)
+    worst = 0.0
+    for _ in range(10):
+        layer = CONFIGS["RNN relu"](4, 5, rng, np.float64)
+        X = rng.standard_normal((20, 3, 4))
+        worst = max(worst, check_layer(layer, X, None, loss="every", rng=rng).max_error)
+    assert worst <= TOL

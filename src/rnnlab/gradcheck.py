@@ -147,8 +147,18 @@ def _state_items(state) -> list:
     return out
 
 
+def _has_kinks(layer) -> bool:
+    """True if the layer (or a part of it) uses a non-differentiable activation (relu)."""
+    parts = getattr(layer, "layers", None) or [getattr(layer, n) for n in ("fwd", "bwd")
+                                               if hasattr(layer, n)]
+    if parts:
+        return any(_has_kinks(p) for p in parts)
+    act = getattr(layer, "activation", None)
+    return act is not None and act.name == "relu"
+
+
 def check_layer(layer, X: np.ndarray, state=None, *, loss="every", rng=None,
-                eps: float = 1e-3, order: int = 4, tol: float = 1e-7,
+                eps: float | None = None, order: int | None = None, tol: float = 1e-7,
                 max_entries: int | None = None,
                 ) -> GradCheckReport:
     """Compare ``layer.backward`` with central differences for every parameter, X and state.
@@ -156,10 +166,17 @@ def check_layer(layer, X: np.ndarray, state=None, *, loss="every", rng=None,
     layer: any rnnlab recurrent layer; X (T, B, D); state as the layer takes it (None for
     zeros, then no state gradient is checked). ``loss``: ``"every"`` / ``"last"`` for a
     random linear loss on every step / the last step (needs ``rng``), or a function
-    ``H -> (L, dL/dH)``. ``eps``, ``order``: see :func:`numerical_gradient`.
+    ``H -> (L, dL/dH)``. ``eps``, ``order``: see :func:`numerical_gradient`; by default
+    the five-point stencil with eps = 1e-3 for smooth layers, and the two-point formula
+    with eps = 1e-6 for layers with a kink (relu): a difference quotient whose points
+    straddle z = 0 measures nothing, and with eps = 1e-6 almost no pre-activation lies
+    that close to the kink.
     ``max_entries``: check at most this many random entries per array
     (all by default). Works on deep copies: the layer, X and state are left untouched.
     """
+    kinks = _has_kinks(layer)
+    eps = eps if eps is not None else (1e-6 if kinks else 1e-3)
+    order = order if order is not None else (2 if kinks else 4)
     layer = copy.deepcopy(layer)
     X = np.array(X, copy=True)
     state = copy.deepcopy(state)
