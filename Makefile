@@ -1,0 +1,97 @@
+# The book's pipeline. Quick start (README.md): `make book`, then `make test`.
+# Everything runs inside .venv, created on first use from the pinned requirements.txt.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# The interpreter that creates .venv: python3.11 when it is on PATH, else python3.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed
+# Tools of the venv come first on PATH, so notebook kernels run the venv's python too.
+export PATH := $(BIN):$(PATH)
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+TOC_NOTEBOOKS = $$($(BIN)/python tests/book_toc.py --notebooks)
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+define section
+	@printf '\n\033[1m==== %s ====\033[0m\n' $(1)
+endef
+
+.PHONY: help venv book test lab notebooks clean lint unit nbval hygiene build browser
+
+help:
+	@echo "make book       build the HTML book into _build/html (creates .venv if needed)"
+	@echo "make test       everything CI runs: ruff, unit tests, nbval, hygiene, clean build, browser"
+	@echo "make lab        open the notebooks in JupyterLab"
+	@echo "make notebooks  re-execute every notebook in the toc in place (outputs + widget state)"
+	@echo "make clean      remove _build and caches (keeps .venv)"
+
+# ---- environment -------------------------------------------------------------------------
+$(STAMP): requirements.txt pyproject.toml
+	$(call section,"environment: $(VENV) from requirements.txt")
+	@if [ ! -x "$(BIN)/python" ]; then \
+	  echo "creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"; \
+	  $(PYTHON) -m venv $(VENV); fi
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	@# build matplotlib's font cache now, so no notebook prints "building the font cache"
+	$(BIN)/python -c "import matplotlib.pyplot"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# ---- the book ----------------------------------------------------------------------------
+book: venv
+	$(call section,"book: jupyter-book build --all (from the committed notebook outputs)")
+	$(BIN)/jupyter-book build --all -W -n --keep-going .
+	@echo
+	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+
+lab: venv
+	@echo "JupyterLab on the repository; the chapters are in chapters/ (Ctrl-C to stop)"
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" chapters
+
+notebooks: venv
+	$(call section,"notebooks: re-execute every notebook in the toc in place")
+	@for nb in $(TOC_NOTEBOOKS); do \
+	  echo "executing $$nb"; \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=900 --ExecutePreprocessor.store_widget_state=True \
+	    --ExecutePreprocessor.record_timing=False "$$nb"; \
+	done
+
+# ---- tests (make test runs them all, in this order) ---------------------------------------
+lint: venv
+	$(call section,"1/6 ruff check src tests")
+	$(BIN)/ruff check src tests
+
+unit: venv
+	$(call section,"2/6 unit tests of rnnlab (pytest tests/)")
+	$(BIN)/pytest -m "not hygiene and not browser" tests
+
+nbval: venv
+	$(call section,"3/6 strict nbval: re-execute every notebook in the toc and compare outputs")
+	$(BIN)/pytest $(NBVAL) $(TOC_NOTEBOOKS)
+
+hygiene: venv
+	$(call section,"4/6 notebook hygiene: toc matches files; executed in order; no errors or stderr; under 3 MB")
+	$(BIN)/pytest -m hygiene tests
+
+build: venv
+	$(call section,"5/6 book build from a clean _build: warnings are errors and no network")
+	rm -rf _build
+	$(BIN)/jupyter-book build --all -W -n --keep-going .
+
+browser: venv
+	$(call section,"6/6 browser test: Chromium over _build/html with every non-local request blocked")
+	$(BIN)/pytest -m browser tests
+
+test: lint unit nbval hygiene build browser
+	$(call section,"make test: all checks passed")
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
