@@ -1,0 +1,139 @@
+"""Small plotting helpers shared by the chapters: gradient norms, training curves, activations.
+
+Shape legend: ``T`` steps; norms are indexed by the step k = 1..T (entry ``k - 1``).
+
+Every helper draws on the ``ax`` it is given (or a new one when ``ax is None``), labels its
+axes, and returns the axes; none of them changes matplotlib's global settings or calls
+``plt.show()``. Values that a log scale cannot show (zero, negative, NaN or inf — a
+gradient that vanished to 0 or overflowed) are left out of the line rather than plotted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["plot_grad_norms", "plot_curves", "plot_activation", "set_decade_ticks"]
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots()
+    return ax
+
+
+def _positive(y) -> np.ndarray:
+    """y as float64 with every entry a log axis cannot show replaced by NaN (a gap)."""
+    y = np.array(y, dtype=np.float64)
+    y[~np.isfinite(y) | (y <= 0)] = np.nan
+    return y
+
+
+def plot_grad_norms(ax, norms, *, label: str | None = None, bound=None,
+                    bound_label: str | None = None, color=None,
+                    ylabel: str = r"$\|\partial \mathcal{L}_T / \partial \mathbf{h}_k\|$",
+                    xlabel: str = "step $k$", **line_kw):
+    """Gradient norms against the step k on a log scale; optionally a bound, dashed.
+
+    norms (T,) with entry k - 1 for step k (e.g. :func:`rnnlab.diagnostics.state_grad_norms`),
+    or (L, T) for one line per row (a stacked layer; ``label`` is then a list of L labels).
+    ``bound`` (T,) e.g. :func:`rnnlab.diagnostics.product_bound` times ||dL_T/dh_T||, drawn
+    dashed in the same colour. ``line_kw`` go to ``ax.plot``. Labels with ``$...$`` are
+    typeset by mathtext, which is slow to lay out: a slider frame should pass plain-text
+    ``xlabel``/``ylabel`` (e.g. "‖∂L_T/∂h_k‖"). Returns ``ax``.
+    """
+    ax = _axes(ax)
+    norms = np.asarray(norms, dtype=np.float64)
+    if norms.ndim not in (1, 2) or norms.shape[-1] == 0:
+        raise ValueError(f"norms must have shape (T,) or (L, T); got {norms.shape}")
+    rows = norms[None] if norms.ndim == 1 else norms
+    labels = [label] if norms.ndim == 1 else (label or [None] * len(rows))
+    if len(labels) != len(rows):
+        raise ValueError(f"label must be a list of {len(rows)} labels for norms of shape "
+                         f"{norms.shape}; got {label!r}")
+    k = np.arange(1, rows.shape[1] + 1)
+    for row, lab in zip(rows, labels, strict=True):
+        (line,) = ax.plot(k, _positive(row), label=lab, color=color, **line_kw)
+    if bound is not None:
+        bound = np.asarray(bound, dtype=np.float64)
+        if bound.shape != (rows.shape[1],):
+            raise ValueError(f"bound must have shape (T={rows.shape[1]},); got {bound.shape}")
+        ax.plot(k, _positive(bound), ls="--", lw=1.2, color=line.get_color(),
+                label=bound_label)
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def set_decade_ticks(ax, lo: int, hi: int, step: int = 1, *, axis: str = "y"):
+    """A log axis from 10**lo to 10**hi with plain-text ticks every ``step`` decades.
+
+    Sets the limits, puts major ticks at 10**lo, 10**(lo + step), ... labelled ``1e-30``
+    style, and removes the minor ticks. Matplotlib's default log ticks are typeset with
+    mathtext, which dominates the drawing time of a slider frame over a wide range; these
+    cost a fraction of that. Returns ``ax``.
+    """
+    from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
+
+    if axis not in ("x", "y"):
+        raise ValueError(f"axis must be 'x' or 'y'; got {axis!r}")
+    if not (isinstance(step, int) and step > 0 and lo < hi):
+        raise ValueError(f"need lo < hi and a positive int step; got {lo}, {hi}, {step}")
+    exps = list(range(lo, hi + 1, step))
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    (ax.set_ylim if axis == "y" else ax.set_xlim)(10.0**lo, 10.0**hi)
+    target.set_major_locator(FixedLocator([10.0**e for e in exps]))
+    target.set_major_formatter(FixedFormatter([f"1e{e}" for e in exps]))
+    target.set_minor_locator(NullLocator())
+    return ax
+
+
+def plot_curves(ax, curves: Mapping[str, np.ndarray], *, x=None, log: bool = False,
+                baseline: float | None = None, baseline_label: str = "baseline",
+                xlabel: str = "training step", ylabel: str = "loss", **line_kw):
+    """Several curves of the same quantity, one per entry of ``curves`` (label -> (n,)).
+
+    ``x`` (n,) the common abscissa (default 0..n-1 per curve); ``log`` a log y axis;
+    ``baseline`` a horizontal dotted reference line (e.g. the loss of chance). Returns ``ax``.
+    """
+    ax = _axes(ax)
+    if not isinstance(curves, Mapping) or not curves:
+        raise ValueError("curves must be a non-empty dict label -> array")
+    for lab, y in curves.items():
+        y = np.asarray(y, dtype=np.float64)
+        xs = np.arange(len(y)) if x is None else np.asarray(x)[:len(y)]
+        ax.plot(xs, _positive(y) if log else y, label=lab, **line_kw)
+    if baseline is not None:
+        ax.axhline(baseline, color="0.4", ls=":", lw=1, label=baseline_label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def plot_activation(ax, name: str, *, z=None, derivative: bool = True):
+    """f(z) and, dashed, f'(z) for an activation of :mod:`rnnlab.activations` by name.
+
+    ``z`` (n,) the pre-activations (default 401 points in [-6, 6]). The derivative is the
+    library's own ``df`` evaluated through a = f(z), so the plot shows what BPTT uses;
+    a dotted line marks gamma = sup |f'|. Returns ``ax``.
+    """
+    from .activations import get_activation
+
+    ax = _axes(ax)
+    act = get_activation(name)
+    z = np.linspace(-6, 6, 401) if z is None else np.asarray(z, dtype=np.float64)
+    a = act.f(z)
+    (line,) = ax.plot(z, a, label=f"{name}$(z)$")
+    if derivative:
+        ax.plot(z, act.df(a), ls="--", color=line.get_color(), label=f"{name}$'(z)$")
+        ax.axhline(act.gamma, color="0.5", ls=":", lw=1)
+    ax.set_xlabel("pre-activation $z$")
+    ax.set_ylabel("value")
+    return ax

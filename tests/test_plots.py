@@ -1,0 +1,86 @@
+"""Plot helpers: they draw what they are given on the axes they are given, and label it."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from rnnlab.plots import (  # noqa: E402
+    plot_activation,
+    plot_curves,
+    plot_grad_norms,
+    set_decade_ticks,
+)
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def test_grad_norms_log_scale_k_axis_and_bound(ax):
+    norms = 0.5 ** np.arange(9, -1, -1)  # k = 1..10
+    out = plot_grad_norms(ax, norms, label="RNN", bound=2 * norms, bound_label="bound")
+    assert out is ax
+    assert ax.get_yscale() == "log"
+    assert "k" in ax.get_xlabel() and ax.get_ylabel()
+    line, bound = ax.get_lines()
+    np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 11))
+    np.testing.assert_array_equal(line.get_ydata(), norms)
+    assert bound.get_linestyle() == "--" and bound.get_color() == line.get_color()
+    assert [t.get_text() for t in ax.legend().get_texts()] == ["RNN", "bound"]
+
+
+def test_grad_norms_leave_out_what_a_log_axis_cannot_show(ax):
+    plot_grad_norms(ax, [1.0, 0.0, np.inf, np.nan, -1.0, 2.0])
+    y = ax.get_lines()[0].get_ydata()
+    assert y[0] == 1.0 and y[-1] == 2.0 and np.isnan(y[1:5]).all()
+
+
+def test_grad_norms_rows_and_shape_errors(ax):
+    plot_grad_norms(ax, np.ones((3, 5)), label=["a", "b", "c"])
+    assert len(ax.get_lines()) == 3
+    with pytest.raises(ValueError, match="label"):
+        plot_grad_norms(ax, np.ones((3, 5)), label=["a"])
+    with pytest.raises(ValueError, match="bound"):
+        plot_grad_norms(ax, np.ones(5), bound=np.ones(4))
+    with pytest.raises(ValueError, match="norms"):
+        plot_grad_norms(ax, np.ones((2, 2, 2)))
+
+
+def test_curves_and_baseline(ax):
+    out = plot_curves(ax, {"a": [3, 2, 1], "b": [1, 1]}, log=True, baseline=0.5,
+                      ylabel="MSE")
+    assert out is ax and ax.get_yscale() == "log" and ax.get_ylabel() == "MSE"
+    assert len(ax.get_lines()) == 3  # two curves and the baseline
+    with pytest.raises(ValueError):
+        plot_curves(ax, {})
+
+
+@pytest.mark.parametrize("name, gamma", [("tanh", 1.0), ("sigmoid", 0.25), ("relu", 1.0)])
+def test_activation_plots_the_library_derivative(ax, name, gamma):
+    z = np.linspace(-3, 3, 61)
+    plot_activation(ax, name, z=z)
+    f, df = ax.get_lines()[:2]
+    np.testing.assert_array_equal(f.get_xdata(), z)
+    assert np.max(df.get_ydata()) <= gamma + 1e-15
+    assert ax.get_lines()[2].get_ydata()[0] == gamma  # the dotted gamma line
+
+
+def test_decade_ticks_are_plain_text_and_fixed(ax):
+    out = set_decade_ticks(ax, -30, 30, 10)
+    assert out is ax and ax.get_yscale() == "log"
+    np.testing.assert_allclose(ax.get_ylim(), (1e-30, 1e30))
+    np.testing.assert_allclose(ax.get_yticks(), [10.0**e for e in range(-30, 31, 10)])
+    ax.figure.canvas.draw()
+    assert [t.get_text() for t in ax.get_yticklabels()][:2] == ["1e-30", "1e-20"]
+    assert len(ax.yaxis.get_minorticklocs()) == 0
+    set_decade_ticks(ax, 0, 3, axis="x")
+    assert ax.get_xscale() == "log" and len(ax.get_xticks()) == 4
+    with pytest.raises(ValueError):
+        set_decade_ticks(ax, 3, 0)
