@@ -5,6 +5,7 @@ files on disk in both directions.
 Run by ``make test`` with ``pytest -m hygiene``.
 """
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -77,3 +78,19 @@ def test_no_error_or_stderr_output(path):
             elif out.output_type == "stream" and out.get("name") == "stderr":
                 bad.append(f"code cell {i}: stderr {out.get('text', '')[:120]!r}")
     assert not bad, f"{path.name}:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_printed_verdict_reads_false(path):
+    """Checks print verdicts phrased so that ``True`` is the pass (CONTRIBUTING item 11).
+    nbval only compares a re-run with the committed output, so a verdict committed as
+    ``False`` would be tested as *staying* false; this test refuses it. A page that shows a
+    failing case (a buggy function) prints words such as "FAILS", not ``...: False``."""
+    bad = []
+    for i, cell in enumerate(_code_cells(_load(path))):
+        for out in cell.get("outputs", []):
+            text = out.get("text", "") if out.output_type == "stream" else \
+                out.get("data", {}).get("text/plain", "")
+            bad += [f"code cell {i}: {line.strip()[:120]!r}" for line in text.splitlines()
+                    if re.search(r":\s*False\b", line)]
+    assert not bad, f"{path.name} prints a failing verdict:\n" + "\n".join(bad)

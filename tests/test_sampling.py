@@ -81,3 +81,19 @@ def test_errors_name_the_argument():
         next_char_distribution(model, np.array([7]))
     with pytest.raises(TypeError, match="rng must be a np.random.Generator"):
         sample(model, np.array([1]), 3, 0)
+
+
+@pytest.mark.parametrize("cell", ["RNN", "LSTM", "GRU"])
+def test_next_char_distribution_is_the_stream_prediction_after_the_whole_prompt(cell):
+    """At τ = 1 the distribution after a prompt is the row of ``stream_probs`` that has read
+    every prompt character: the last row once one more (never read) id is appended, and not
+    the last row of the prompt alone (which has not read the final character)."""
+    from rnnlab.lm import stream_probs
+
+    model = _model(1, cell)
+    prompt = np.random.default_rng(2).integers(0, V, size=9)
+    q = next_char_distribution(model, prompt, temperature=1.0)
+    after = stream_probs(model, np.append(prompt, 0)[:, None], V)[-1, 0]
+    np.testing.assert_allclose(q, after, rtol=1e-12)
+    before = stream_probs(model, prompt[:, None], V)[-1, 0]
+    assert not np.allclose(q, before, rtol=1e-6)
