@@ -77,7 +77,7 @@ nbval: venv
 	$(BIN)/pytest $(NBVAL) $(TOC_NOTEBOOKS)
 
 hygiene: venv
-	$(call section,"4/6 notebook hygiene: toc matches files; executed in order; no errors or stderr or False verdicts; under 3 MB")
+	$(call section,"4/6 notebook hygiene: toc matches files; executed in order; no errors or stderr or False verdicts; frames within 100 ms; under 3 MB")
 	$(BIN)/pytest -m hygiene tests
 
 build: venv

@@ -94,3 +94,24 @@ def test_no_printed_verdict_reads_false(path):
             bad += [f"code cell {i}: {line.strip()[:120]!r}" for line in text.splitlines()
                     if re.search(r":\s*False\b", line)]
     assert not bad, f"{path.name} prints a failing verdict:\n" + "\n".join(bad)
+
+
+FRAME_BUDGET_MS = 100
+_FRAME_MS = re.compile(r"median(?: time per frame \(compute \+ draw\):| (\d+) ms per frame)"
+                       r"(?: (\d+) ms)?")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_slider_reports_frames_within_budget(path):
+    """Each `SliderFigure` page prints the median time per frame (compute + draw) of the run
+    that produced its committed outputs (an `nbval-ignore-output` cell). Every such figure
+    must be there, one per slider, and within the 100 ms budget."""
+    cells = _code_cells(_load(path))
+    n_sliders = sum(c.source.count("SliderFigure(") for c in cells)
+    texts = [out.get("text", "") for c in cells for out in c.get("outputs", [])
+             if out.output_type == "stream"]
+    times = [int(a or b) for t in texts for a, b in _FRAME_MS.findall(t) if a or b]
+    assert len(times) == n_sliders, (
+        f"{path.name}: {n_sliders} SliderFigure(s) but {len(times)} printed frame times")
+    slow = [ms for ms in times if ms > FRAME_BUDGET_MS]
+    assert not slow, f"{path.name}: median frame times {slow} ms exceed {FRAME_BUDGET_MS} ms"
