@@ -14,8 +14,27 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-TOC_NOTEBOOKS = $$($(BIN)/python tests/book_toc.py --notebooks)
+# Shell code that sets the shell variable nbs to the notebooks in _toc.yml, or stops the
+# recipe when tests/book_toc.py fails or lists none. (A bare $(...) inside a command's
+# arguments does not trip `set -e`: nbval would then collect no notebook and pass, and
+# `make notebooks` would loop zero times.) Use it as `@$(TOC_NOTEBOOKS); command $$nbs`.
+TOC_NOTEBOOKS = nbs="$$($(BIN)/python tests/book_toc.py --notebooks)"; \
+  test -n "$$nbs" || { echo "tests/book_toc.py listed no notebook from _toc.yml" >&2; exit 1; }
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# Shell code that runs the command after it with no network. Preferred: a new network
+# namespace with no interface up (`unshare -rn`; works as root, and as a user where user
+# namespaces are allowed). Always, in addition: every proxy variable points at a closed local
+# port, so an HTTP fetch (requests / urllib honour them) fails at once even where unshare is
+# not allowed. With -W, a fetch that fails (an intersphinx inventory, say) fails the build.
+DEAD_PROXY := http://127.0.0.1:9
+OFFLINE = if unshare -rn true 2>/dev/null; then isolate="unshare -rn"; \
+    echo "offline: network namespace without network (unshare -rn)"; \
+  else isolate=""; \
+    echo "offline: unshare -rn not allowed here; proxies set to $(DEAD_PROXY) instead"; fi; \
+  env http_proxy=$(DEAD_PROXY) https_proxy=$(DEAD_PROXY) HTTP_PROXY=$(DEAD_PROXY) \
+    HTTPS_PROXY=$(DEAD_PROXY) all_proxy=$(DEAD_PROXY) ALL_PROXY=$(DEAD_PROXY) \
+    no_proxy= NO_PROXY= $$isolate
 
 define section
 	@printf '\n\033[1m==== %s ====\033[0m\n' $(1)
@@ -46,7 +65,7 @@ venv: $(STAMP)
 # ---- the book ----------------------------------------------------------------------------
 book: venv
 	$(call section,"book: jupyter-book build --all (from the committed notebook outputs)")
-	$(BIN)/jupyter-book build --all -W -n --keep-going .
+	@$(OFFLINE) $(BIN)/jupyter-book build --all -W -n --keep-going .
 	@echo
 	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
 
@@ -56,7 +75,8 @@ lab: venv
 
 notebooks: venv
 	$(call section,"notebooks: re-execute every notebook in the toc in place")
-	@for nb in $(TOC_NOTEBOOKS); do \
+	@$(TOC_NOTEBOOKS); \
+	for nb in $$nbs; do \
 	  echo "executing $$nb"; \
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=900 --ExecutePreprocessor.store_widget_state=True \
@@ -74,18 +94,23 @@ unit: venv
 
 nbval: venv
 	$(call section,"3/6 strict nbval: re-execute every notebook in the toc and compare outputs")
-	$(BIN)/pytest $(NBVAL) $(TOC_NOTEBOOKS)
+	@$(TOC_NOTEBOOKS); \
+	echo "pytest $(NBVAL)" $$nbs; \
+	$(BIN)/pytest $(NBVAL) $$nbs
 
 hygiene: venv
-	$(call section,"4/6 notebook hygiene: toc matches files; executed in order; no errors or stderr or False verdicts; frames within 100 ms; under 3 MB")
+	$(call section,"4/6 notebook hygiene: toc matches files; executed in order; errors only where tagged raises-exception; no stderr or False verdicts; every slider shown with both views; frames within 100 ms; under 3 MB")
 	$(BIN)/pytest -m hygiene tests
 
 build: venv
 	$(call section,"5/6 book build from a clean _build: warnings are errors and no network")
 	rm -rf _build
-	$(BIN)/jupyter-book build --all -W -n --keep-going .
+	@$(OFFLINE) $(BIN)/jupyter-book build --all -W -n --keep-going .
 
-browser: venv
+# `browser` depends on `build`, so `make browser` alone never tests a stale or missing
+# _build; within `make test` make runs `build` once. (Running `pytest -m browser` directly
+# fails when _build/html is missing or older than a page's source.)
+browser: build
 	$(call section,"6/6 browser test: Chromium over _build/html with every non-local request blocked")
 	$(BIN)/pytest -m browser tests
 

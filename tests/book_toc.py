@@ -1,11 +1,14 @@
-"""The book's table of contents as data: the pages `_toc.yml` lists and which are notebooks.
+"""The book's table of contents as data: the pages `_toc.yml` lists, which are notebooks, and
+how many slider figures each notebook's sources create.
 
-Used by the hygiene test and by the Makefile (``python tests/book_toc.py --notebooks`` prints
-the notebooks in the toc, one path per line, for nbval and ``make notebooks``).
+Used by the hygiene and browser tests and by the Makefile (``python tests/book_toc.py
+--notebooks`` prints the notebooks in the toc, one path per line, for nbval and
+``make notebooks``).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -42,6 +45,17 @@ def page_files(entry: str) -> list[Path]:
 def toc_notebooks(toc: Path = TOC) -> list[Path]:
     """The notebooks the toc lists, in toc order."""
     return [f for e in toc_entries(toc) for f in page_files(e) if f.suffix == ".ipynb"]
+
+
+def slider_figures(notebook: Path) -> int:
+    """How many ``SliderFigure(...)`` calls the notebook's code cells contain: the number of
+    kernel-free slider players its committed outputs (hygiene test) and its built page
+    (browser test) must show. Read from the *sources*, so that a slider whose output was
+    cleared is missed, not silently dropped from the check."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    sources = ("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+               for c in cells if c["cell_type"] == "code")
+    return sum(src.count("SliderFigure(") for src in sources)
 
 
 if __name__ == "__main__":

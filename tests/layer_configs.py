@@ -21,9 +21,9 @@ GAMMA = {"tanh": 1.0, "relu": 1.0, "identity": 1.0, "sigmoid": 0.25}
 def _rnn(activation, cls=RNN):
     def make(D, H, rng, dtype, long_memory=False):
         layer = cls(D, H, rng=rng, activation=activation, dtype=dtype)
-        if cls is ResidualRNN:
-            layer.params["U"] *= 0.5
-        elif long_memory:  # all singular values equal to 1/gamma: no direction dies out
+        # all singular values equal to 1/gamma: no direction dies out. ResidualRNN keeps its
+        # default init (U included): the identity path of (6.50) carries the gradient anyway
+        if long_memory and cls is not ResidualRNN:
             layer.params["U"][:] = recurrent_matrix(H, rng, sigma_max=1 / GAMMA[activation],
                                                     kind="orthogonal")
             layer.params["W"] *= 0.3
@@ -34,9 +34,13 @@ def _rnn(activation, cls=RNN):
 
 
 def _lstm(**kw):
+    has_f = kw.get("forget_gate", True) and not kw.get("coupled", False)
+
     def make(D, H, rng, dtype, long_memory=False):
-        bias = 3.0 if long_memory else kw.pop("forget_bias", 1.0)
-        layer = LSTM(D, H, rng=rng, dtype=dtype, forget_bias=bias, **kw)
+        opts = dict(kw)  # never mutate kw: every layer this factory makes gets the same options
+        if has_f:  # only a forget gate has a bias b_f
+            opts["forget_bias"] = 3.0 if long_memory else kw.get("forget_bias", 1.0)
+        layer = LSTM(D, H, rng=rng, dtype=dtype, **opts)
         if long_memory and layer.coupled:
             layer.params["b_i"][:] = -3.0  # f = 1 - i close to 1
         for name, p in layer.params.items():

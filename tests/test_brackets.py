@@ -95,7 +95,9 @@ def test_entropy_rate_matches_brute_force_power_iteration():
 
 def test_log2_prob_mean_estimates_entropy_rate():
     # 20 independent samples; their means are i.i.d., so 5 standard errors is a test that
-    # a wrong entropy (or wrong log-probabilities) fails and a right one passes w.p. > 1-1e-6.
+    # a wrong entropy (or wrong log-probabilities) fails. A right one fails (false alarm)
+    # with probability P(|t_19| > 5) ≈ 8e-5: se is estimated from the same 20 means, so the
+    # statistic is Student t with 19 degrees of freedom (the normal tail, 6e-7, is too small).
     lang = BracketLanguage()
     rng = np.random.default_rng(0)
     means = np.array([-lang.log2_prob(lang.sample(20_000, rng)).mean() for _ in range(20)])

@@ -3,12 +3,16 @@
 
 For every page in ``_toc.yml``: no page errors and no console errors, no attempt to reach
 the network, every image loaded, every formula typeset by the locally served MathJax. On the
-notebook pages: dragging a slider changes the displayed frame, and an exercise solution
-dropdown opens.
+notebook pages: the page shows exactly as many slider players as its notebook's sources
+create ``SliderFigure``s (counted from the sources, so a slider whose output was cleared
+fails here instead of dropping out), every player has more than one frame, and dragging each
+one and stepping each of its inputs with the keyboard changes the displayed frame; and an
+exercise solution dropdown opens.
 
-Run by ``make test`` after the clean build (``pytest -m browser``). Without Chromium or
-without a built book the tests skip with a message, except in CI (``CI=true``), where
-they fail: there the browser test must run.
+Run by ``make test`` after the clean build (``pytest -m browser``; ``make browser`` builds
+first). The tests fail when ``_build/html`` is missing or older than a page's source: they
+would otherwise test a stale book. Without Chromium they skip with a message, except in CI
+(``CI=true``), where they fail: there the browser test must run.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from book_toc import ROOT, page_files, toc_entries, toc_notebooks
+from book_toc import ROOT, TOC, page_files, slider_figures, toc_entries, toc_notebooks
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +47,10 @@ ALLOWED_PAGE_ERRORS: list[tuple[str, str]] = []
 
 PAGES = [e for e in toc_entries() if page_files(e)]
 NOTEBOOK_PAGES = [p.relative_to(ROOT).with_suffix("").as_posix() for p in toc_notebooks()]
-SLIDER_PAGES = [p.relative_to(ROOT).with_suffix("").as_posix() for p in toc_notebooks()
-                if "rnnlab-slider" in p.read_text(encoding="utf-8")]
+# page -> number of SliderFigure( calls in its notebook's code cells (the sources, not the
+# outputs: a cleared slider output must fail the test, not remove the page from it)
+SLIDER_PAGES = {p.relative_to(ROOT).with_suffix("").as_posix(): n for p in toc_notebooks()
+                if (n := slider_figures(p))}
 
 
 def _unavailable(reason: str):
@@ -67,10 +73,26 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def _stale_pages() -> list[str]:
+    """Pages whose built HTML is missing or older than their source (or than the toc)."""
+    stale = []
+    for entry in PAGES:
+        html = HTML / f"{entry}.html"
+        sources = [*page_files(entry), TOC]
+        if not html.is_file() or html.stat().st_mtime < max(f.stat().st_mtime for f in sources):
+            stale.append(entry)
+    return stale
+
+
 @pytest.fixture(scope="module")
 def server():
     if not (HTML / "index.html").is_file():
-        _unavailable(f"no built book at {HTML}; run `make book` (or `make test`) first")
+        pytest.fail(f"no built book at {HTML}: run `make browser` (which builds it first), "
+                    "`make book` or `make test`")
+    stale = _stale_pages()
+    if stale:
+        pytest.fail(f"the built book in {HTML} is missing or older than the sources of "
+                    f"{stale}: rebuild it (`make browser` builds first, or `make book`)")
     handler = functools.partial(_QuietHandler, directory=str(HTML))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -183,16 +205,30 @@ def test_the_book_has_math_and_a_slider(visit):
     """Guard against the checks passing vacuously: the first chapter has formulas and a
     slider, so MathJax and the slider player are exercised."""
     assert SLIDER_PAGES, "no notebook in the toc has a slider figure"
-    page = visit(NOTEBOOK_PAGES[0]).page
+    first = NOTEBOOK_PAGES[0]
+    page = visit(first).page
     assert page.locator(".math").count() > 0
-    assert page.locator(".rnnlab-slider").count() > 0
+    assert SLIDER_PAGES.get(first, 0) > 0, f"{first}: its sources create no SliderFigure"
+    shown = page.locator(".rnnlab-slider").count()
+    assert shown == SLIDER_PAGES[first], (
+        f"{first}: {SLIDER_PAGES[first]} SliderFigure(s) in the sources, {shown} on the page")
 
 
-@pytest.mark.parametrize("path", SLIDER_PAGES)
+# The player's own frame table (rnnlab/widgets.py): number of frames and the grid's shape.
+PLAYER_GRID = """root => {
+  const data = JSON.parse(root.querySelector("script.rnnlab-slider-data").textContent);
+  return [data.frames.length, data.shape];
+}"""
+
+
+@pytest.mark.parametrize("path", list(SLIDER_PAGES))
 def test_dragging_a_slider_changes_the_figure(visit, path):
     page = visit(path).page
     sliders = page.locator(".rnnlab-slider")
-    assert sliders.count() > 0, f"{path}: the notebook has a slider but the page shows none"
+    expected = SLIDER_PAGES[path]
+    assert sliders.count() == expected, (
+        f"{path}: the notebook's sources create {expected} SliderFigure(s) but the page "
+        f"shows {sliders.count()} slider player(s)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     for i in range(sliders.count()):
         slider = sliders.nth(i)
@@ -201,12 +237,14 @@ def test_dragging_a_slider_changes_the_figure(visit, path):
         slider.scroll_into_view_if_needed()
         img = slider.locator("img.rnnlab-slider-frame")
         inputs = slider.locator("input.rnnlab-slider-input")
-        assert inputs.count() >= 1
+        n_frames, shape = slider.evaluate(PLAYER_GRID)
+        assert n_frames > 1, f"{path}: slider {i} has {n_frames} frame(s)"
+        assert inputs.count() == len(shape), f"{path}: slider {i}: inputs do not match {shape}"
         assert img.evaluate("i => i.complete && i.naturalWidth > 0")
         before = img.get_attribute("src"), slider.get_attribute("data-frame")
 
-        # drag the first slider's thumb to the right end with the mouse
-        first = inputs.first
+        # drag the thumb of the first input with more than one value to its end, by mouse
+        first = inputs.nth(next(j for j, n in enumerate(shape) if n > 1))
         value0 = first.input_value()
         box = first.bounding_box()
         y = box["y"] + box["height"] / 2
@@ -226,13 +264,19 @@ def test_dragging_a_slider_changes_the_figure(visit, path):
         assert after[1] != before[1]
         assert img.evaluate("i => i.complete && i.naturalWidth > 0"), "new frame did not load"
 
-        # the keyboard works too, on the last range input
-        last = inputs.last
-        last.focus()
-        value1 = last.input_value()
-        page.keyboard.press("ArrowLeft" if value1 != "0" else "ArrowRight")
-        assert last.input_value() != value1
-        assert img.get_attribute("src") != after[0], "the arrow key did not change the image"
+        # the keyboard works too, on every range input that has more than one value
+        for j in range(inputs.count()):
+            if shape[j] < 2:
+                continue
+            control = inputs.nth(j)
+            control.focus()
+            value1, frame1 = control.input_value(), slider.get_attribute("data-frame")
+            page.keyboard.press("ArrowLeft" if value1 != "0" else "ArrowRight")
+            assert control.input_value() != value1, f"{path}: slider {i} input {j} stuck"
+            assert slider.get_attribute("data-frame") != frame1, (
+                f"{path}: slider {i}: the arrow key on input {j} did not change the frame")
+            assert img.evaluate("i => i.complete && i.naturalWidth > 0"), (
+                "new frame did not load")
         slider.screenshot(path=str(SHOTS / f"{Path(path).name}-slider-{i}.png"))
 
 

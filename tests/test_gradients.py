@@ -107,3 +107,64 @@ def test_relu_layers_are_checked_away_from_the_kink():
         X = rng.standard_normal((20, 3, 4))
         worst = max(worst, check_layer(layer, X, None, loss="every", rng=rng).max_error)
     assert worst <= TOL
+
+
+@pytest.mark.parametrize("seed", [0, 4, 5])
+def test_residual_rnn_at_default_init_passes_the_default_check(seed):
+    """(6.50) at its default initialisation: |h| grows to about 18 in 20 steps, L varies on
+    a scale near eps = 1e-3 and the fixed five-point stencil is off by up to 3e-5 (a false
+    alarm); the default check notices the truncation error and shrinks eps."""
+    from rnnlab import ResidualRNN
+
+    rng = np.random.default_rng(seed)
+    layer = ResidualRNN(3, 4, rng=rng)
+    X = rng.standard_normal((20, 3, 3))
+    state = rng.uniform(-0.5, 0.5, (3, 4))
+    assert np.abs(layer.forward(X, state)[0]).max() > 15
+    report = check_layer(layer, X, state, loss="every", rng=np.random.default_rng(seed))
+    assert report.passed and report.max_error <= TOL, str(report)
+    if seed == 4:  # the fixed eps = 1e-3 reports an error of 3e-5 for this correct layer
+        fixed = check_layer(layer, X, state, loss="every", rng=np.random.default_rng(seed),
+                            refine=False)
+        assert fixed.max_error > 100 * TOL
+
+
+def test_refined_check_still_detects_a_wrong_gradient():
+    from rnnlab import ResidualRNN
+
+    rng = np.random.default_rng(4)
+    layer = ResidualRNN(3, 4, rng=rng)
+    X = rng.standard_normal((20, 3, 3))
+    original = type(layer).bptt
+
+    def wrong_bptt(self, dH, cache, dstate_T=None):
+        r = original(self, dH, cache, dstate_T)
+        return r._replace(grads=dict(r.grads, W=r.grads["W"] * (1 + 1e-6)))
+
+    layer.bptt = wrong_bptt.__get__(layer)
+    report = check_layer(layer, X, None, loss="every", rng=rng)
+    assert not report.passed and max(report.errors, key=report.errors.get) == "W"
+
+
+def test_state_parts_are_labelled_by_the_layer_structure():
+    from rnnlab import GRU, LSTM, RNN, Bidirectional, Stacked
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((4, 2, 3))
+    cases = [
+        (Bidirectional(RNN(3, 2, rng=rng), RNN(3, 3, rng=rng)), ["state.fwd", "state.bwd"]),
+        (Bidirectional(LSTM(3, 2, rng=rng), GRU(3, 2, rng=rng)),
+         ["state.fwd.h", "state.fwd.c", "state.bwd"]),
+        (Stacked([RNN(3, 2, rng=rng), LSTM(2, 2, rng=rng)]),
+         ["state[0]", "state[1].h", "state[1].c"]),
+        (LSTM(3, 2, rng=rng), ["state.h", "state.c"]),
+        (GRU(3, 2, rng=rng), ["state"]),
+    ]
+    for layer, labels in cases:
+        state = random_state(layer, 2, rng, np.float64)
+        report = check_layer(layer, X, state, loss="every", rng=rng)
+        assert [k for k in report.errors if k.startswith("state")] == labels
+        assert report.passed, str(report)
+    deep = Stacked([RNN(3, 2, rng=rng), GRU(2, 2, rng=rng)])  # a part's zero state is skipped
+    report = check_layer(deep, X, [None, rng.uniform(-1, 1, (2, 2))], loss="every", rng=rng)
+    assert [k for k in report.errors if k.startswith("state")] == ["state[1]"]

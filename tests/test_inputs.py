@@ -183,3 +183,159 @@ def test_composites_refuse_mixed_dtypes(rng):
         Stacked([RNN(3, 4, rng=rng), RNN(4, 4, rng=rng, dtype=np.float32)])
     with pytest.raises(TypeError, match="fwd and bwd must share one dtype"):
         Bidirectional(RNN(3, 4, rng=rng), GRU(3, 4, rng=rng, dtype=np.float32))
+
+
+def test_config_factories_give_every_layer_the_same_options():
+    """A factory must not consume its options: the third LSTM gets b_f = 2 like the first."""
+    make = CONFIGS["LSTM forget_bias=2"]
+    for seed in range(3):
+        layer = make(3, 4, np.random.default_rng(seed), np.float64)
+        np.testing.assert_array_equal(layer.params["b_f"], 2.0)
+    for long_memory in (False, True):  # options without a forget gate take no forget_bias
+        CONFIGS["LSTM coupled"](3, 4, np.random.default_rng(0), np.float64, long_memory)
+
+
+def _single_and_composite_layers(rng, H=4):
+    return {"RNN": RNN(3, H, rng=rng), "LSTM": LSTM(3, H, rng=rng), "GRU": GRU(3, H, rng=rng),
+            "Stacked": Stacked([RNN(3, H, rng=rng), GRU(H, H, rng=rng)]),
+            "Bidirectional": Bidirectional(LSTM(3, H, rng=rng), RNN(3, H, rng=rng))}
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU", "Stacked", "Bidirectional"])
+def test_cache_of_another_type_or_layer_is_refused(rng, kind):
+    layer = _single_and_composite_layers(rng)[kind]
+    twin = _single_and_composite_layers(rng)[kind]  # same type and sizes, other parameters
+    wider = _single_and_composite_layers(rng, H=5)[kind]
+    X = rng.standard_normal((5, 2, 3))
+    H, cache = layer.forward(X)
+    dH = np.ones_like(H)
+    with pytest.raises(TypeError, match=f"cache must be the {type(cache).__name__} returned by "
+                                        f"{kind}.forward; got tuple"):
+        layer.bptt(dH, tuple(cache))
+    other = "RNN" if kind != "RNN" else "GRU"
+    with pytest.raises(TypeError, match="cache must be the"):
+        layer.backward(dH, _single_and_composite_layers(rng)[other].forward(X)[1])
+    for stranger in (twin, wider):
+        with pytest.raises(ValueError, match="cache was produced by a different layer; pass "
+                                             "the cache returned by this layer's forward"):
+            layer.bptt(dH, stranger.forward(X)[1])
+    layer.bptt(dH, cache)  # its own cache is fine
+
+
+def test_hand_built_cache_is_checked_against_the_layer_sizes(rng):
+    from rnnlab.rnn import RNNCache
+    layer, wider = RNN(3, 4, rng=rng), RNN(3, 5, rng=rng)
+    X = rng.standard_normal((5, 2, 3))
+    _, cache = wider.forward(X)
+    hand_built = RNNCache(*cache[:4])  # positional construction still works; no owner
+    with pytest.raises(ValueError, match=re.escape("cache.h0 must have shape (B=2, H=4); "
+                                                   "got (2, 5)")):
+        layer.bptt(np.zeros((5, 2, 4)), hand_built)
+
+
+def test_linear_cache_and_dY_are_checked(rng):
+    head = Linear(4, 3, rng=rng, dtype=np.float32)
+    Hs = rng.standard_normal((5, 2, 4)).astype(np.float32)
+    _, cache = head.forward(Hs)
+    with pytest.raises(TypeError, match="dY must have dtype float32"):
+        head.backward(np.ones((5, 2, 3)), cache)  # float64 dY would make float64 gradients
+    dY = np.ones((5, 2, 3), np.float32)
+    dY[1, 1, 2] = np.nan
+    with pytest.raises(ValueError, match="dY contains NaN or inf"):
+        head.backward(dY, cache)
+    with pytest.raises(ValueError, match=re.escape("dY must have shape (5, 2, K=3); got (5, 3)")):
+        head.backward(np.ones((5, 3), np.float32), cache)
+    with pytest.raises(ValueError, match="cache was produced by a different layer"):
+        head.backward(np.ones((5, 2, 3), np.float32),
+                      Linear(4, 3, rng=rng, dtype=np.float32).forward(Hs)[1])
+    dX, grads = head.backward(np.ones((5, 2, 3), np.float32), cache)
+    assert dX.dtype == grads["W"].dtype == grads["b"].dtype == np.float32
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda rng: Stacked([1, 2]), "layers[0]"),
+    (lambda rng: Stacked([RNN(3, 4, rng=rng), "GRU"]), "layers[1]"),
+    (lambda rng: Bidirectional(1, 2), "fwd"),
+    (lambda rng: Bidirectional(RNN(3, 4, rng=rng), Linear(3, 4, rng=rng)), "bwd"),
+])
+def test_composite_parts_must_be_recurrent_layers(rng, make, name):
+    with pytest.raises(TypeError, match=re.escape(f"{name} must be a recurrent layer")):
+        make(rng)
+
+
+def test_composite_inputs_are_checked(rng):
+    with pytest.raises(TypeError, match="layers must be a list of recurrent layers"):
+        Stacked(RNN(3, 4, rng=rng))
+    with pytest.raises(ValueError, match=re.escape("layers[2].input_size must equal "
+                                                   "layers[1].hidden_size = 8; got 4")):
+        Stacked([RNN(3, 4, rng=rng), Bidirectional(RNN(4, 4, rng=rng), GRU(4, 4, rng=rng)),
+                 LSTM(4, 2, rng=rng)])
+    bi = Bidirectional(RNN(3, 4, rng=rng), GRU(3, 2, rng=rng))
+    X = rng.standard_normal((5, 2, 3))
+    with pytest.raises(ValueError, match=re.escape("X must have shape (T, B, D=3); got (5, 3)")):
+        bi.forward(X[:, 0])
+    H, cache = bi.forward(X.tolist())  # a nested list is an array-like like any other
+    dX, _, grads = bi.backward(np.ones_like(H).tolist(), cache)  # so is dH
+    np.testing.assert_array_equal(dX, bi.backward(np.ones_like(H), cache)[0])
+    with pytest.raises(ValueError, match=re.escape("dH must have shape (T=5, B=2, H=6); "
+                                                   "got (4, 2, 6)")):
+        bi.backward(np.ones((4, 2, 6)), cache)
+    with pytest.raises(TypeError, match=re.escape("dstate_T must be None or the pair")):
+        bi.bptt(np.ones_like(H), cache, dstate_T=np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("make, exc, msg", [
+    (lambda rng: LSTM(3, 4, rng=rng, forget_bias="a"), TypeError,
+     "forget_bias must be a real number; got 'a'"),
+    (lambda rng: LSTM(3, 4, rng=rng, forget_bias=np.nan), ValueError,
+     "forget_bias must be a finite number; got nan"),
+    (lambda rng: LSTM(3, 4, rng=rng, forget_bias=True), TypeError,
+     "forget_bias must be a real number"),
+    (lambda rng: LSTM(3, 4, rng=rng, coupled=True, forget_bias=2.0), ValueError,
+     "forget_bias=2 sets b_f, but with coupled=True (f = 1 - i) there is no forget gate"),
+    (lambda rng: LSTM(3, 4, rng=rng, forget_gate=False, forget_bias=0), ValueError,
+     "forget_bias=0 sets b_f, but with forget_gate=False (f = 1) there is no forget gate"),
+    (lambda rng: GRU(3, 4, rng=rng, update_bias="1"), TypeError,
+     "update_bias must be a real number; got '1'"),
+    (lambda rng: GRU(3, 4, rng=rng, update_bias=-np.inf), ValueError,
+     "update_bias must be a finite number; got -inf"),
+])
+def test_gate_biases_must_be_finite_real_numbers(rng, make, exc, msg):
+    with pytest.raises(exc, match=re.escape(msg)):
+        make(rng)
+
+
+def test_gate_biases_accept_ints_and_numpy_scalars(rng):
+    assert np.all(LSTM(3, 4, rng=rng, forget_bias=np.int64(2)).params["b_f"] == 2.0)
+    assert np.all(GRU(3, 4, rng=rng, update_bias=np.float32(0.5)).params["b_z"] == 0.5)
+    LSTM(3, 4, rng=rng, coupled=True, forget_bias=1.0)  # the default value is always fine
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_parameters_are_refused(rng, bad):
+    layer = RNN(3, 4, rng=rng)
+    layer.params["U"][1, 2] = bad
+    with pytest.raises(ValueError, match=re.escape("params['U'] contains NaN or inf")):
+        layer.forward(np.zeros((5, 2, 3)))
+    head = Linear(4, 2, rng=rng)
+    head.params["b"][0] = bad
+    with pytest.raises(ValueError, match=re.escape("params['b'] contains NaN or inf")):
+        head.forward(np.zeros((5, 4)))
+
+
+def test_diagnostics_check_their_arrays(rng):
+    from rnnlab.diagnostics import forget_gate_products, jacobians, state_grad_norms
+    layer = LSTM(3, 4, rng=rng)
+    X = rng.standard_normal((6, 2, 3))
+    with pytest.raises(ValueError, match=re.escape("X must have shape (T, B, D=3); got (6, 3)")):
+        jacobians(layer, X[:, 0])
+    with pytest.raises(ValueError, match=re.escape("seed must have shape (B=2, H=4); got (4,)")):
+        state_grad_norms(layer, X, seed=np.ones(4))
+    with pytest.raises(ValueError, match=re.escape("state[1] (c0) must have shape (B=2, H=4)")):
+        jacobians(layer, X, (np.zeros((2, 4)), np.zeros((1, 4))))
+    with pytest.raises(TypeError, match="sample must be an int"):
+        jacobians(layer, X, sample=0.5)
+    with pytest.raises(TypeError, match="cache must be the LSTMCache"):
+        forget_gate_products(GRU(3, 4, rng=rng).forward(X)[1])
+    seed = np.full((2, 4), 0.5)
+    np.testing.assert_allclose(state_grad_norms(layer, X, seed=seed), state_grad_norms(layer, X))

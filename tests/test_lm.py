@@ -14,11 +14,13 @@ from rnnlab.lm import (
     hidden_for_budget,
     kl_bits,
     n_params,
+    results_table,
     stream_probs,
     target_log2_probs,
     train_lm,
     true_next_probs,
 )
+from rnnlab.ngram import NGramModel
 from rnnlab.optim import Adam
 from rnnlab.tbptt import evaluate_bpc, one_hot
 
@@ -125,3 +127,77 @@ def test_kl_bits_and_column_standard_error():
     x = np.array([[1.0, 3.0, 5.0], [3.0, 5.0, 7.0]])  # column means 2, 4, 6
     mean, se = column_mean_se(x)
     assert mean == pytest.approx(4.0) and se == pytest.approx(2.0 / np.sqrt(3))
+
+
+def _bracket_ids(n, seed):
+    lang = BracketLanguage()
+    vocab = Vocab(lang.alphabet)
+    return vocab.encode(lang.sample(n, np.random.default_rng(seed))), len(vocab)
+
+
+def test_train_lm_carries_the_state_across_chunks_and_segments(monkeypatch):
+    train, V = _bracket_ids(40_000, 0)
+    val, _ = _bracket_ids(2_000, 1)
+    model = char_model("LSTM", V, 8, np.random.default_rng(2))
+    calls = []  # (state passed in, final state returned) of every training step
+    inner = model.loss_and_grads
+
+    def recording(X, Y, state=None, mask=None):
+        res = inner(X, Y, state=state, mask=mask)
+        calls.append((state, res.final_state))
+        return res
+
+    monkeypatch.setattr(model, "loss_and_grads", recording)
+    run = train_lm(model, train, val, V, Adam(1e-2), batch_size=16, seq_len=32,
+                   n_segments=4, val_batch_size=4, progress=False)
+    assert len(calls) == run.history.loss.size == 80  # 20 chunks per segment
+    assert calls[0][0] is None  # the pass starts from the zero state, once
+    for k in range(1, len(calls)):  # every step starts where the one before ended:
+        prev_final, state = calls[k - 1][1], calls[k][0]  # also at steps 20, 40, 60
+        assert state is not None and len(state) == len(prev_final) == 2  # LSTM: (h, c)
+        for a, b in zip(state, prev_final, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_segments_only_pause_training_for_validation():
+    # 16 columns of 640 rows, segments of 160 rows = 5 chunks of 32: the same chunks in one
+    # segment or in four, so with lr_decay = 1 the trained weights must be identical
+    train, V = _bracket_ids(16 * 640, 3)
+    val, _ = _bracket_ids(1_000, 4)
+    params = []
+    for n_segments in (1, 4):
+        model = char_model("GRU", V, 8, np.random.default_rng(5))
+        run = train_lm(model, train, val, V, Adam(1e-2), batch_size=16, seq_len=32,
+                       n_segments=n_segments, val_batch_size=4, progress=False)
+        assert run.history.loss.size == 20 and run.chars_seen[-1] == 16 * 640
+        params.append(model.params)
+    for name in params[0]:
+        np.testing.assert_array_equal(params[0][name], params[1][name])
+
+
+def test_train_lm_refuses_a_stream_too_short_for_its_segments():
+    train, V = _bracket_ids(600, 0)  # 18 rows of 32 columns: fewer than 2 per segment
+    with pytest.raises(ValueError, match="at least 2 \\* n_segments \\* batch_size = 640"):
+        train_lm(char_model("RNN", V, 4, np.random.default_rng(0)), train, train, V,
+                 Adam(1e-2), batch_size=32, n_segments=10, progress=False)
+
+
+def test_results_table_rows_and_columns():
+    train, V = _bracket_ids(4_000, 0)
+    model = char_model("RNN", V, 4, np.random.default_rng(0))
+    run = train_lm(model, train, train, V, Adam(1e-2), batch_size=4, seq_len=16,
+                   n_segments=2, val_batch_size=4, progress=False)
+    ngram = NGramModel(3, V).fit(train)
+    text = results_table({"RNN": (2.3012, 0.0591, 0.0012), "3-gram": (2.4789, 0.2371, 0.0014)},
+                         2.2401, params={"RNN": n_params("RNN", V, 4), "3-gram": ngram.n_counts},
+                         hidden={"RNN": 4}, runs={"RNN": run})
+    lines = text.splitlines()
+    assert len(lines) == 4 and lines[0].split() == ["model", "H", "params", "bpc", "excess",
+                                                    "PPL", "train", "s", "chars/s"]
+    rnn, gram, oracle = (line.split() for line in lines[1:])
+    assert rnn[:8] == ["RNN", "4", f"{n_params('RNN', V, 4):,}", "2.30", "0.059", "±", "0.001",
+                       f"{2 ** 2.3012:.2f}"]
+    assert rnn[8:] == [f"{run.seconds:.1f}", f"{run.chars_per_second:,.0f}"]
+    assert gram == ["3-gram", f"{ngram.n_counts:,}", "2.48", "0.237", "±", "0.001",
+                    f"{2 ** 2.4789:.2f}"]  # no H and no timing for a count-based model
+    assert oracle == ["oracle", "2.24", "0.000", f"{2 ** 2.2401:.2f}"]

@@ -161,8 +161,6 @@ def test_errors_name_the_argument():
         NGramModel(2, 4, smoothing="kneser-ney")
     with pytest.raises(ValueError, match="k must be a number > 0"):
         NGramModel(2, 4, smoothing="add-k", k=0)
-    with pytest.raises(ValueError, match="overflow int64"):
-        NGramModel(6, 5000)
     with pytest.raises(RuntimeError, match="call fit"):
         NGramModel(2, 4).log2_prob([0, 1])
     with pytest.raises(ValueError, match=r"ids must lie in \[0, V=4\)"):
@@ -178,3 +176,50 @@ def test_stream_probs_line_up_with_log2_prob():
     np.testing.assert_allclose(P.sum(axis=-1), 1.0, atol=1e-13)
     picked = np.take_along_axis(P, cols[1:, :, None], axis=-1)[..., 0]
     np.testing.assert_allclose(np.log2(picked), model.log2_prob(cols)[1:], rtol=1e-13)
+
+
+@pytest.mark.parametrize("smoothing", ["add-k", "interpolated"])
+def test_ranked_codes_give_exactly_the_same_probabilities(smoothing):
+    V, order = 4, 4
+    train = _text(700, V)
+    cols = np.stack([_text(80, V, s) for s in (11, 12)], axis=1)  # held out: unseen contexts
+    direct = NGramModel(order, V, smoothing=smoothing, k=0.5).fit(train)
+    ranked = NGramModel(order, V, smoothing=smoothing, k=0.5)
+    ranked.ranked = True  # force the numbering a large vocabulary uses
+    ranked.fit(train)
+    assert ranked.ranked and not direct.ranked
+    assert (np.unique(ranked.counts[1][0] // V) < len(ranked.counts[0][0])).all()
+    unseen = [c for c in itertools.product(range(V), repeat=order - 1)
+              if c not in set(zip(train[:-3], train[1:-2], train[2:-1], strict=True))]
+    assert unseen, "the check needs a context that training never saw"
+    np.testing.assert_array_equal(ranked.log2_prob(cols), direct.log2_prob(cols))
+    np.testing.assert_array_equal(ranked.stream_probs(cols), direct.stream_probs(cols))
+    ctxs = np.array(list(itertools.product(range(V), repeat=order - 1)))
+    np.testing.assert_array_equal(ranked.probs(ctxs), direct.probs(ctxs))
+
+
+@pytest.mark.parametrize("smoothing", ["add-k", "interpolated"])
+def test_large_vocabulary_where_direct_codes_would_overflow_int64(smoothing):
+    V, order = 10_000, 5  # V**5 = 1e20 overflows int64: a Chinese-sized vocabulary
+    assert V ** order > 2 ** 63
+    rng = np.random.default_rng(0)
+    train = np.concatenate([rng.integers(0, V, 300), np.tile(rng.integers(0, V, 7), 40)])
+    test = np.concatenate([train[-20:], rng.integers(0, V, 10)])  # seen and unseen contexts
+    model = NGramModel(order, V, smoothing=smoothing, k=0.5).fit(train)
+    assert model.ranked
+    got = model.log2_prob(test)
+    ref = [math.log2(_reference_prob(train.tolist(), order, V, smoothing, 0.5,
+                                     test[:i].tolist(), int(test[i])))
+           for i in range(len(test))]
+    np.testing.assert_allclose(got, ref, rtol=1e-12)
+    P = model.probs(np.stack([test[:4], test[-4:]]))  # a seen and an unseen context
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert model.bpc(test) < np.log2(V)  # the repeated phrase is predicted
+
+
+def test_n_counts_is_one_per_distinct_m_gram():
+    train = np.array([0, 1, 0, 1, 2])  # 1-grams {0,1,2}; 2-grams {01,10,12}; 3-grams {010,101,012}
+    assert NGramModel(3, 3).fit(train).n_counts == 3 + 3 + 3
+    assert NGramModel(1, 3).fit(train).n_counts == 3
+    with pytest.raises(RuntimeError, match="call fit"):
+        NGramModel(2, 3).n_counts  # noqa: B018

@@ -11,7 +11,9 @@ import pytest  # noqa: E402
 from rnnlab.plots import (  # noqa: E402
     plot_activation,
     plot_curves,
+    plot_depth_time,
     plot_grad_norms,
+    plot_steps_back,
     set_decade_ticks,
 )
 
@@ -84,3 +86,37 @@ def test_decade_ticks_are_plain_text_and_fixed(ax):
     assert ax.get_xscale() == "log" and len(ax.get_xticks()) == 4
     with pytest.raises(ValueError):
         set_decade_ticks(ax, 3, 0)
+
+
+def test_steps_back_draws_each_line_on_fixed_plain_text_axes(ax):
+    back = np.arange(9, -1, -1)  # T - k for k = 1..10
+    y1, y2 = 0.5**back, np.where(back > 5, 0.0, 2.0**back)  # y2 has zeros: gaps
+    out = plot_steps_back(ax, back, [(y1, "RNN", {"color": "C0", "lw": 2}),
+                                     (y2, "LSTM", {"color": "C3", "ls": "--"})],
+                          xmax=100, title="b_f = 1")
+    assert out is ax and ax.get_yscale() == "log"
+    first, second = ax.get_lines()
+    np.testing.assert_array_equal(first.get_xdata(), back)
+    np.testing.assert_array_equal(first.get_ydata(), y1)
+    assert np.isnan(second.get_ydata()[back > 5]).all() and second.get_linestyle() == "--"
+    np.testing.assert_allclose(ax.get_ylim(), (1e-18, 1e12))
+    assert ax.get_xlim() == (0, 100) and ax.get_title() == "b_f = 1"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["10⁻¹⁶", "10⁻⁸", "10⁰", "10⁸"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["RNN", "LSTM"]
+    with pytest.raises(ValueError, match="shape"):
+        plot_steps_back(ax, back, [(y1[:3], "short", {})], xmax=10)
+
+
+def test_depth_time_shows_log10_norms_and_a_fixed_colour_bar(ax):
+    norms = 10.0 ** -np.arange(12, dtype=float).reshape(3, 4)  # (L, T) = (3, 4)
+    out = plot_depth_time(ax, norms, title="RNN")
+    assert out is ax and ax.get_title() == "RNN"
+    image = ax.get_images()[0]
+    np.testing.assert_allclose(image.get_array(), np.log10(norms))
+    assert image.get_clim() == (-14, 1) and image.get_extent() == [0.5, 4.5, 0.5, 3.5]
+    np.testing.assert_array_equal(ax.get_yticks(), [1, 2, 3])
+    (cax,) = ax.child_axes  # the inset colour bar
+    assert cax.get_images()[0].get_clim() == (-14, 1)
+    assert [t.get_text() for t in cax.get_yticklabels()] == ["1e-12", "1e-8", "1e-4", "1"]
+    with pytest.raises(ValueError, match="L, T"):
+        plot_depth_time(ax, np.ones(5))

@@ -1,14 +1,16 @@
-"""Tests of rnnlab.remedies: the gated and the normalised residual updates (exercise 6-3)."""
+"""Tests of rnnlab.remedies: the gated and the normalised residual updates and the damped
+antisymmetric U (exercise 6-3)."""
 
 import numpy as np
 import pytest
 
 from rnnlab import ResidualRNN, check_layer
-from rnnlab.diagnostics import jacobians
+from rnnlab.diagnostics import jacobians, state_grad_norms
 from rnnlab.remedies import (
     LABELS,
     GatedResidualRNN,
     NormalizedResidualRNN,
+    damped_antisymmetric,
     grad_norm_comparison,
 )
 
@@ -116,3 +118,58 @@ def test_bad_arguments_raise():
         GatedResidualRNN(3, 4, rng=rng, activation="softplus")
     with pytest.raises(ValueError, match="T"):
         grad_norm_comparison(0.5, 0)
+
+
+@pytest.mark.parametrize("rotation", [0.01, 0.3, 0.9, 0.999])
+def test_damped_antisymmetric_keeps_the_linear_factor_inside_the_unit_disc(rotation):
+    """U = rotation A - eps I with A antisymmetric (radius 1), eps = 1 - sqrt(1 - r^2) + margin:
+    its symmetric part is -eps I, its rotation is r, and rho(I + U) = ||I + U||_2 < 1."""
+    H = 16
+    U = damped_antisymmetric(H, np.random.default_rng(4), rotation=rotation)
+    eps = 1 - np.sqrt(1 - rotation**2) + 1e-3
+    np.testing.assert_allclose((U + U.T) / 2, -eps * np.eye(H), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(np.abs(np.linalg.eigvals(U).imag).max(), rotation, rtol=1e-12)
+    factor = np.eye(H) + U
+    rho = np.abs(np.linalg.eigvals(factor)).max()
+    assert rho < 1 and np.linalg.norm(factor, 2) < 1 + 1e-15
+    # the closed form of the docstring, to rounding error
+    room = np.sqrt(1 - rotation**2)
+    np.testing.assert_allclose(rho, np.sqrt(1 - 2e-3 * room + 1e-6), rtol=1e-12)
+
+
+def test_damped_antisymmetric_at_full_rotation_needs_zero_margin():
+    U = damped_antisymmetric(8, np.random.default_rng(0), rotation=1.0, margin=0.0)
+    assert np.abs(np.linalg.eigvals(np.eye(8) + U)).max() <= 1 + 1e-12  # on the unit circle
+    with pytest.raises(ValueError, match="margin"):
+        damped_antisymmetric(8, np.random.default_rng(0), rotation=1.0)  # default margin 1e-3
+
+
+def test_the_damping_s2_over_2_is_not_enough():
+    """The lower bound matters: eps = r^2 / 2 (below 1 - sqrt(1 - r^2)) puts the extreme
+    eigenvalues of I + U outside the unit circle, |1 - r^2/2 + i r|^2 = 1 + r^4 / 4."""
+    r = 0.9
+    A = damped_antisymmetric(16, np.random.default_rng(4), rotation=r, margin=0.0)
+    A = (A - A.T) / (2 * r)  # recover the antisymmetric A of radius 1
+    rho = np.abs(np.linalg.eigvals(np.eye(16) + r * A - r**2 / 2 * np.eye(16))).max()
+    np.testing.assert_allclose(rho, np.sqrt(1 + r**4 / 4), rtol=1e-12)
+    assert rho > 1
+
+
+def test_linear_residual_update_with_damped_antisymmetric_u_does_not_explode():
+    """(6.50) with g the identity and this U: every factor is I + U, a contraction, so the
+    gradient from the last step never grows, over 300 steps (norm 1 at k = T)."""
+    rng = np.random.default_rng(1)
+    layer = ResidualRNN(3, 16, rng=rng, activation="identity")
+    layer.params["U"][:] = damped_antisymmetric(16, rng, rotation=0.5)
+    norms = state_grad_norms(layer, rng.standard_normal((300, 2, 3)))
+    assert norms[-1] == pytest.approx(1.0) and np.all(norms <= 1 + 1e-12)
+
+
+def test_damped_antisymmetric_bad_arguments_raise():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="rotation"):
+        damped_antisymmetric(8, rng, rotation=1.1)
+    with pytest.raises(ValueError, match="margin"):
+        damped_antisymmetric(8, rng, rotation=0.5, margin=2.0)
+    with pytest.raises(ValueError, match="hidden_size"):
+        damped_antisymmetric(1, rng, rotation=0.5)

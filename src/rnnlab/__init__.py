@@ -31,7 +31,11 @@ Shape legend used in every docstring: ``T`` time steps, ``B`` batch, ``D`` input
   gradient-norm diagnostics plot).
 * Caches are named records (``NamedTuple``), read by field.
 * Initialisation takes ``rng: np.random.Generator``; arrays are float64 by default and a
-  layer built with ``dtype=np.float32`` stays float32 end to end.
+  layer built with ``dtype=np.float32`` stays float32 end to end. Nothing is cast
+  silently: float64 ``X`` (or ``state``, ``dH``) given to a float32 layer raises
+  ``TypeError`` (convert with ``X.astype(np.float32)``).
+* ``backward``/``bptt`` accept only the cache returned by the same layer's ``forward``
+  (``TypeError`` for another kind of record, ``ValueError`` for another layer's cache).
 * Bad input raises ``ValueError``/``TypeError`` naming the argument and the expected shape.
 """
 

@@ -5,9 +5,12 @@ Shape legend: ``T`` steps, ``B`` batch, ``D`` input size, ``H`` hidden size.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-__all__ = ["as_float_array", "check_array", "check_positive_int", "check_rng", "check_dtype"]
+__all__ = ["as_float_array", "check_array", "check_positive_int", "check_rng", "check_dtype",
+           "check_real", "check_cache", "LayerToken"]
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -30,6 +33,43 @@ def check_positive_int(value, name: str) -> int:
     if value <= 0:
         raise ValueError(f"{name} must be a positive int; got {value}")
     return int(value)
+
+
+def check_real(value, name: str) -> float:
+    """Return ``value`` as a ``float`` if it is a finite real number (not a bool), else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number; got {value}")
+    return float(value)
+
+
+class LayerToken:
+    """An opaque mark of one layer object; its caches carry it (see :func:`check_cache`).
+
+    A deep copy of a layer gets a token of its own (and a deep copy of a layer together
+    with its cache keeps them matched), so a cache is accepted only by the layer it came from.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<rnnlab layer token>"
+
+
+def check_cache(layer, cache, cache_type) -> None:
+    """Refuse a cache that ``layer.forward`` did not return.
+
+    ``TypeError`` if it is not a ``cache_type``; ``ValueError`` if it carries the token
+    (field ``owner``) of another layer. A cache built by hand (``owner`` None) passes here.
+    """
+    if not isinstance(cache, cache_type):
+        raise TypeError(f"cache must be the {cache_type.__name__} returned by "
+                        f"{type(layer).__name__}.forward; got {type(cache).__name__}")
+    owner = getattr(cache, "owner", None)
+    if owner is not None and owner is not getattr(layer, "_token", None):
+        raise ValueError("cache was produced by a different layer; pass the cache returned by "
+                         "this layer's forward")
 
 
 def check_rng(rng) -> np.random.Generator:
@@ -77,9 +117,10 @@ def check_array(x, name: str, shape: tuple, dtype=None, finite: bool = True) -> 
     if dtype is not None and x.dtype != np.dtype(dtype):
         if not np.issubdtype(x.dtype, np.number):
             raise TypeError(f"{name} must be a {np.dtype(dtype)} array; got dtype {x.dtype}")
+        what = name if name.isidentifier() else "it"
         raise TypeError(
             f"{name} must have dtype {np.dtype(dtype)} like the layer's parameters; got {x.dtype} "
-            f"(convert with {name}.astype(np.{np.dtype(dtype)}))"
+            f"(convert with {what}.astype(np.{np.dtype(dtype)}))"
         )
     if finite and np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
         raise ValueError(f"{name} contains NaN or inf")

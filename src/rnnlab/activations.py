@@ -2,7 +2,8 @@
 
 Every derivative is expressed through ``a = f(z)`` (tanh' = 1 - a**2, sigma' = a (1 - a),
 relu' = [a > 0], identity' = 1), so BPTT only needs the stored activations. The bounds
-chapter 2 relies on: ``tanh'(z) <= 1`` and ``sigma'(z) <= 1/4`` (NNDL (6.48), gamma).
+chapter 2 relies on: ``tanh'(z) <= 1`` and ``sigma'(z) <= 1/4``, the book's gamma_f = sup |f'|
+(not NNDL's gamma of (6.48), gamma ~ ||diag(f'(z)) U^T||, which gamma_f sigma_1(U) bounds).
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ class Activation(NamedTuple):
     """An activation f with its derivative written in terms of the output a = f(z).
 
     Fields: ``name``; ``f(z)``; ``df(a)`` = f'(z) evaluated through a = f(z);
-    ``gamma`` = sup_z |f'(z)|, the gamma of NNDL (6.48).
+    ``gamma`` = sup_z |f'(z)|, written gamma_f in the book: the largest norm of the factor
+    diag(f'(z)) in one step of BPTT, so NNDL's gamma ~ ||diag(f'(z)) U^T|| of (6.48) is at
+    most gamma_f sigma_1(U).
     """
 
     name: str

@@ -11,7 +11,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_array, check_dtype, check_positive_int, check_rng
+from ._checks import (
+    LayerToken,
+    check_array,
+    check_cache,
+    check_dtype,
+    check_positive_int,
+    check_rng,
+)
 
 __all__ = ["BPTTResult", "Recurrent", "uniform_init"]
 
@@ -57,6 +64,7 @@ class Recurrent:
         self.dtype = check_dtype(dtype)
         self.params: dict[str, np.ndarray] = {}
         self._shapes: dict[str, tuple] = {}
+        self._token = LayerToken()  # stored in every cache this layer makes
 
     # ---- the calling shape -------------------------------------------------------------
     def backward(self, dH: np.ndarray, cache) -> tuple:
@@ -81,9 +89,14 @@ class Recurrent:
             p = self.params.get(name)
             if p is None:
                 raise KeyError(f"params is missing {name!r} of shape {shape}")
+            if not isinstance(p, np.ndarray):
+                raise TypeError(f"params[{name!r}] must be a {self.dtype} array of shape "
+                                f"{shape}; got {type(p).__name__}")
             if p.shape != shape or p.dtype != self.dtype:
                 raise ValueError(f"params[{name!r}] must be a {self.dtype} array of shape "
                                  f"{shape}; got {p.dtype} {p.shape}")
+            if not np.isfinite(p).all():
+                raise ValueError(f"params[{name!r}] contains NaN or inf")
 
     def _check_X(self, X) -> np.ndarray:
         self._check_params()
@@ -105,6 +118,17 @@ class Recurrent:
         return tuple(
             check_array(p, n, (("B", B), ("H", self.hidden_size)), dtype=self.dtype)
             for p, n in zip(parts, names, strict=True))
+
+    def _check_cache(self, cache, cache_type) -> None:
+        """The cache must be a ``cache_type`` made by this layer's forward (see
+        :func:`~rnnlab._checks.check_cache`), with X (T, B, D) and h0 (B, H) of its sizes;
+        the parameters are checked again (they may have been replaced since forward)."""
+        check_cache(self, cache, cache_type)
+        self._check_params()
+        X = check_array(cache.X, "cache.X", (("T", None), ("B", None), ("D", self.input_size)),
+                        dtype=self.dtype, finite=False)
+        check_array(cache.h0, "cache.h0", (("B", X.shape[1]), ("H", self.hidden_size)),
+                    dtype=self.dtype, finite=False)
 
     def _check_dH(self, dH, H_shape: tuple) -> np.ndarray:
         T, B, Hn = H_shape

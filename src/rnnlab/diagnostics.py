@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_positive_int, check_rng
+from ._checks import check_array, check_positive_int, check_rng
+from .lstm import LSTMCache
 
 __all__ = ["recurrent_matrix", "state_grad_norms", "jacobians", "jacobian_norms",
            "product_bound", "forget_gate_products"]
@@ -72,7 +73,8 @@ def state_grad_norms(layer, X: np.ndarray, state=None, *, seed: np.ndarray | Non
     H, cache = layer.forward(X, state)
     T, B, Hn = H.shape
     dH = np.zeros_like(H)
-    dH[-1] = np.full((B, Hn), 1 / np.sqrt(Hn), H.dtype) if seed is None else seed
+    dH[-1] = np.full((B, Hn), 1 / np.sqrt(Hn), H.dtype) if seed is None else \
+        check_array(seed, "seed", (("B", B), ("H", Hn)), dtype=H.dtype)
     return _norms(layer.bptt(dH, cache).dH_total)
 
 
@@ -91,13 +93,14 @@ def jacobians(layer, X: np.ndarray, state=None, *, sample: int = 0, wrt: str = "
         raise TypeError("jacobians needs a single recurrent layer (not Stacked/Bidirectional)")
     if wrt not in ("h", "c") or (wrt == "c" and layer.n_states != 2):
         raise ValueError("wrt must be 'h', or 'c' for an LSTM")
-    T, B, _ = np.shape(X)
-    if not 0 <= sample < B:
-        raise ValueError(f"sample must index the batch axis of X (0..{B - 1}); got {sample}")
+    X = check_array(X, "X", (("T", None), ("B", None), ("D", layer.input_size)),
+                    dtype=layer.dtype)
+    B = X.shape[1]
+    _check_sample(sample, B)
     Hn = layer.hidden_size
     Xr = np.repeat(X[:, sample:sample + 1], Hn, axis=1)  # (T, H, D): H copies of the sample
     if state is not None:
-        parts = state if isinstance(state, tuple) else (state,)
+        parts = layer._check_state(state, B)  # n_states arrays (B, H)
         parts = tuple(np.repeat(p[sample:sample + 1], Hn, axis=0) for p in parts)
         state = parts if layer.n_states == 2 else parts[0]
     H, cache = layer.forward(Xr, state)
@@ -109,6 +112,13 @@ def jacobians(layer, X: np.ndarray, state=None, *, sample: int = 0, wrt: str = "
         return r.dH_total  # (T, H, H): [k][j, :] = d h_T[j] / d h_k
     r = layer.bptt(dH, cache, dstate_T=(np.zeros_like(eye), eye))
     return r.dC_total
+
+
+def _check_sample(sample, B: int) -> None:
+    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)):
+        raise TypeError(f"sample must be an int index of the batch axis; got {sample!r}")
+    if not 0 <= sample < B:
+        raise ValueError(f"sample must index the batch axis (0..{B - 1}); got {sample}")
 
 
 def jacobian_norms(layer, X: np.ndarray, state=None, *, sample: int = 0, wrt: str = "h",
@@ -134,6 +144,10 @@ def forget_gate_products(cache, *, sample: int = 0) -> np.ndarray:
     largest entry, so this is max_j prod_i f_i[j]. It is the part of dc_T/dc_k that
     does not go through h; :func:`jacobian_norms` with ``wrt="c"`` gives the whole.
     """
+    if not isinstance(cache, LSTMCache):
+        raise TypeError(f"cache must be the LSTMCache returned by LSTM.forward; got "
+                        f"{type(cache).__name__}")
+    _check_sample(sample, cache.X.shape[1])
     F = cache.steps.f[:, sample]  # (T, H)
     # suffix products: P[k-1] = f_{k+1} ⊙ ... ⊙ f_T, and P[T-1] = 1
     P = np.ones_like(F)

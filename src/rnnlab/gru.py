@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._checks import check_real
 from .activations import sigmoid
 from .base import BPTTResult, Recurrent, uniform_init
 
@@ -42,8 +43,8 @@ class GRUStep(NamedTuple):
 
 
 class GRUSlopes(NamedTuple):
-    """Derivatives of the step's nonlinearities, for all steps at once before the
-    backward loop: z = z (1 - z), r = r (1 - r), h_tilde = 1 - h~^2."""
+    """Derivatives of the step's nonlinearities, each (B, H), computed from the step's
+    values as its backward step starts: z = z (1 - z), r = r (1 - r), h_tilde = 1 - h~^2."""
 
     z: np.ndarray
     r: np.ndarray
@@ -52,54 +53,64 @@ class GRUSlopes(NamedTuple):
 
 class GRUCache(NamedTuple):
     """Forward record of :class:`GRU`: X (T, B, D); h0 (B, H); H (T, B, H); steps: the
-    :class:`GRUStep` fields stacked to (T, B, H)."""
+    :class:`GRUStep` fields stacked to (T, B, H); owner: the token of the layer that made
+    it (``bptt`` accepts only its own caches)."""
 
     X: np.ndarray
     h0: np.ndarray
     H: np.ndarray
     steps: GRUStep
+    owner: object = None
 
 
 def gru_step_forward(a_t: np.ndarray, h_prev: np.ndarray, U_zr_T: np.ndarray, U_h: np.ndarray,
-                     b_Uh, reset_after: bool) -> tuple[np.ndarray, GRUStep]:
+                     b_Uh, reset_after: bool,
+                     out: tuple | None = None) -> tuple[np.ndarray, GRUStep]:
     """One GRU step. a_t (B, 3H): the input parts W_z x + b_z, W_r x + b_r, W_h x + b_h;
     h_prev (B, H); U_zr_T (H, 2H) = [U_z; U_r] transposed; U_h (H, H); b_Uh (H,) or None.
-    Returns h_t (B, H) and the step record."""
+    Returns h_t (B, H) and the step record. ``out``: optional arrays (h_t, z, r, h~, n),
+    each (B, H), to write into; the layer passes rows of its records, so nothing is copied.
+    """
     H = h_prev.shape[1]
+    h, z, r, h_tilde, n = out if out is not None else (np.empty_like(h_prev) for _ in range(5))
     zr = sigmoid(a_t[:, :2 * H] + h_prev @ U_zr_T)  # (B, 2H): both gates in one product
-    z, r = zr[:, :H], zr[:, H:]  # update gate, reset gate
+    z[:], r[:] = zr[:, :H], zr[:, H:]  # update gate, reset gate
     if reset_after:
-        n = h_prev @ U_h.T + b_Uh  # U_h h_{t-1} + b_Uh
-        h_tilde = np.tanh(a_t[:, 2 * H:] + r * n)
+        np.add(h_prev @ U_h.T, b_Uh, out=n)  # n = U_h h_{t-1} + b_Uh
+        np.tanh(a_t[:, 2 * H:] + r * n, out=h_tilde)  # h~ = tanh(W_h x + b_h + r ⊙ n)
     else:
-        n = r * h_prev
-        h_tilde = np.tanh(a_t[:, 2 * H:] + n @ U_h.T)
-    h = z * h_prev + (1 - z) * h_tilde
+        np.multiply(r, h_prev, out=n)  # n = r ⊙ h_{t-1}
+        np.tanh(a_t[:, 2 * H:] + n @ U_h.T, out=h_tilde)  # h~ = tanh(W_h x + b_h + U_h n)
+    np.add(z * h_prev, (1 - z) * h_tilde, out=h)  # h = z ⊙ h_{t-1} + (1 - z) ⊙ h~
     return h, GRUStep(h_prev, z, r, h_tilde, n)
 
 
 def gru_step_backward(dh: np.ndarray, s: GRUStep, slopes: GRUSlopes, U_zr: np.ndarray,
-                      U_h: np.ndarray, reset_after: bool) -> tuple:
+                      U_h: np.ndarray, reset_after: bool, out: tuple | None = None) -> tuple:
     """Backward through one GRU step. dh (B, H): total dL/dh_t; s: the step record;
-    slopes: the step's :class:`GRUSlopes`; U_zr (2H, H) = [U_z; U_r]; U_h (H, H).
+    slopes: the step's :class:`GRUSlopes`; U_zr (2H, H) = [U_z; U_r]; U_h (H, H); ``out``:
+    optional arrays (dA (B, 3H), dn (B, H)) to write into (the layer passes record rows).
 
     Returns (dA (B, 3H): errors of the pre-activations of z, r and h~ in that order;
     dn (B, H): dL/dn, the error of the term the reset gate multiplies; dh_prev (B, H)).
     """
+    H = dh.shape[1]
+    dA, dn = out if out is not None else (np.empty((dh.shape[0], 3 * H), dh.dtype),
+                                          np.empty_like(dh))
+    da_z, da_r, da_h = dA[:, :H], dA[:, H:2 * H], dA[:, 2 * H:]  # views: the blocks of dA
     dh_prev = dh * s.z  # the direct path: diag(z_t)
-    da_z = dh * (s.h_prev - s.h_tilde) * slopes.z
-    da_h = dh * (1 - s.z) * slopes.h_tilde  # through tanh
+    da_z[:] = dh * (s.h_prev - s.h_tilde) * slopes.z  # update gate, through sigma
+    da_h[:] = dh * (1 - s.z) * slopes.h_tilde  # through tanh
     if reset_after:
-        da_r = da_h * s.n * slopes.r
-        dn = da_h * s.r
+        da_r[:] = da_h * s.n * slopes.r  # reset gate, through sigma
+        np.multiply(da_h, s.r, out=dn)  # dL/dn
         dh_prev = dh_prev + dn @ U_h
     else:
-        dn = da_h @ U_h  # dL/d(r ⊙ h_{t-1})
-        da_r = dn * s.h_prev * slopes.r
+        np.matmul(da_h, U_h, out=dn)  # dL/dn = dL/d(r ⊙ h_{t-1})
+        da_r[:] = dn * s.h_prev * slopes.r  # reset gate, through sigma
         dh_prev = dh_prev + dn * s.r
-    da_zr = np.concatenate([da_z, da_r], axis=1)
-    dh_prev = dh_prev + da_zr @ U_zr
-    return np.concatenate([da_zr, da_h], axis=1), dn, dh_prev
+    dh_prev = dh_prev + dA[:, :2 * H] @ U_zr  # through both gates' U h_{t-1}
+    return dA, dn, dh_prev
 
 
 class GRU(Recurrent):
@@ -120,7 +131,7 @@ class GRU(Recurrent):
             self.params[f"W_{g}"] = uniform_init(rng, (H, D), H, self.dtype)
             self.params[f"U_{g}"] = uniform_init(rng, (H, H), H, self.dtype)
             self.params[f"b_{g}"] = np.zeros(H, self.dtype)
-        self.params["b_z"][:] = update_bias
+        self.params["b_z"][:] = check_real(update_bias, "update_bias")
         if self.reset_after:
             self._shapes["b_Uh"] = (H,)
             self.params["b_Uh"] = np.zeros(H, self.dtype)
@@ -135,16 +146,15 @@ class GRU(Recurrent):
         b_all = np.concatenate([p["b_z"], p["b_r"], p["b_h"]])
         U_zr_T = np.concatenate([p["U_z"], p["U_r"]]).T.copy()  # (H, 2H)
         b_Uh = p.get("b_Uh")
-        A_in = X @ W_all.T + b_all  # (T, B, 3H): input parts for all steps at once
-        H = np.empty((T, B, self.hidden_size), self.dtype)
-        steps = []
-        h = h0
-        for t in range(T):
-            h, step = gru_step_forward(A_in[t], h, U_zr_T, p["U_h"], b_Uh, self.reset_after)
-            H[t] = h
-            steps.append(step)
-        stacked = GRUStep(*(np.stack(field) for field in zip(*steps, strict=True)))
-        return H, GRUCache(X, h0, H, stacked)
+        A_in = (X.reshape(T * B, -1) @ W_all.T).reshape(T, B, -1)  # (T, B, 3H): one product
+        A_in += b_all  # the input parts of all gates, all steps
+        H = np.empty((T + 1, B, self.hidden_size), self.dtype)  # h_0..h_T
+        H[0] = h0
+        Z, R, H_tilde, N = np.empty((4,) + H[1:].shape, self.dtype)  # (T, B, H) records
+        for t in range(T):  # step t + 1 reads H[t] = h_t and writes H[t + 1] and row t
+            gru_step_forward(A_in[t], H[t], U_zr_T, p["U_h"], b_Uh, self.reset_after,
+                             out=(H[t + 1], Z[t], R[t], H_tilde[t], N[t]))
+        return H[1:], GRUCache(X, h0, H[1:], GRUStep(H[:-1], Z, R, H_tilde, N), self._token)
 
     def final_state(self, cache: GRUCache) -> np.ndarray:
         """h_T (B, H)."""
@@ -155,22 +165,22 @@ class GRU(Recurrent):
 
         dH (T, B, H): dL/dh_t from the loss at each step; dstate_T: optional dh_T (B, H).
         """
+        self._check_cache(cache, GRUCache)
         X, H, s = cache.X, cache.H, cache.steps
         T, B, Hn = H.shape
         dH = self._check_dH(dH, H.shape)
         (dh_next,) = self._check_dstate(dstate_T, B)
         p = self.params
         U_zr = np.concatenate([p["U_z"], p["U_r"]])  # (2H, H)
-        slopes = GRUSlopes(s.z * (1 - s.z), s.r * (1 - s.r), 1 - s.h_tilde**2)  # all steps
         dA = np.empty((T, B, 3 * Hn), self.dtype)  # (T, B, 3H)
         dN = np.empty_like(H)
         dH_total = np.empty_like(H)
         for t in reversed(range(T)):
-            dh = dH[t] + dh_next
-            dH_total[t] = dh
-            dA[t], dN[t], dh_next = gru_step_backward(
-                dh, GRUStep(*(f[t] for f in s)), GRUSlopes(*(f[t] for f in slopes)),
-                U_zr, p["U_h"], self.reset_after)
+            dh = np.add(dH[t], dh_next, out=dH_total[t])  # the total dL/dh_t
+            st = GRUStep(*(f[t] for f in s))  # step t's record, each (B, H)
+            slopes = GRUSlopes(st.z * (1 - st.z), st.r * (1 - st.r), 1 - st.h_tilde**2)
+            _, _, dh_next = gru_step_backward(dh, st, slopes, U_zr, p["U_h"], self.reset_after,
+                                              out=(dA[t], dN[t]))
         flat = dA.reshape(T * B, 3 * Hn)
         X2, Hprev2 = X.reshape(T * B, -1), s.h_prev.reshape(T * B, Hn)
         dN2 = dN.reshape(T * B, Hn)
@@ -186,6 +196,6 @@ class GRU(Recurrent):
         else:
             grads["U_h"] = flat[:, 2 * Hn:].T @ s.n.reshape(T * B, Hn)  # n = r ⊙ h_{t-1}
         W_all = np.concatenate([p["W_z"], p["W_r"], p["W_h"]])
-        dX = dA @ W_all  # (T, B, D)
+        dX = (flat @ W_all).reshape(T, B, -1)  # (T, B, D): one product for all steps
         grads = {name: grads[name] for name in p}  # same order as params
         return BPTTResult(dX, dh_next, grads, dH_total)

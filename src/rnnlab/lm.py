@@ -11,15 +11,17 @@ character (NNDL §6.3.2, one output per step). Its parameter count is
     |θ| = G (H V + H H + H)  +  V H + V            (layer  +  output layer)
 
 so at one budget the gated cells get a smaller H. :func:`hidden_for_budget` picks it;
-:func:`train_lm` trains by truncated BPTT (:func:`rnnlab.tbptt.train_tbptt`) and
-measures validation bits per character along the way; :func:`stream_probs` gives the
-whole next-character distribution at every position of independent columns, from which
+:func:`train_lm` trains by truncated BPTT over one pass of a stream, the state carried
+throughout, and measures validation bits per character along the way;
+:func:`stream_probs` gives the whole next-character distribution at every position of
+independent columns, from which
 :func:`closer_type_probability` reads how well a model knows which bracket closes.
 """
 
 from __future__ import annotations
 
 import time
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -32,13 +34,13 @@ from .linear import Linear
 from .losses import softmax
 from .lstm import LSTM
 from .rnn import RNN
-from .tbptt import evaluate_bpc, train_tbptt
-from .train import SequenceModel, TrainHistory
+from .tbptt import _check_char_model, _check_ids, batchify, evaluate_bpc, train_tbptt
+from .train import SequenceModel, TrainHistory, _update
 
 __all__ = ["CELLS", "GATE_BLOCKS", "n_params", "hidden_for_budget", "char_model", "LMRun",
            "train_lm", "chars_per_second", "stream_probs", "true_next_probs",
            "target_log2_probs", "kl_bits", "column_mean_se", "closer_type_probability",
-           "binned_mean"]
+           "binned_mean", "results_table"]
 
 CELLS = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}
 GATE_BLOCKS = {"RNN": 1, "GRU": 3, "LSTM": 4}
@@ -96,43 +98,57 @@ def train_lm(model: SequenceModel, train_ids, val_ids, V: int, optimizer, *,
              progress: bool = True, desc: str = "training") -> LMRun:
     """Train on ``train_ids`` (n,) for one pass, measuring validation bpc ``n_segments`` times.
 
-    The stream is cut into ``n_segments`` consecutive pieces; each piece is one epoch of
-    :func:`rnnlab.tbptt.train_tbptt` (B parallel columns, chunks of ``seq_len`` characters,
-    the state carried from chunk to chunk, gradient clipped to global norm ``clip_norm``),
-    and after each piece :func:`rnnlab.tbptt.evaluate_bpc` scores ``val_ids`` with
-    ``val_batch_size`` columns. The same ``optimizer`` runs throughout (its moments carry
-    over); after each piece its learning rate is multiplied by ``lr_decay`` (a step
-    schedule: large steps early, small steps to settle). ``progress`` shows one tqdm bar
-    counting characters (its rate is chars/s).
+    Truncated BPTT over the whole stream, as in :func:`rnnlab.tbptt.train_tbptt`: the
+    stream is cut into B = ``batch_size`` contiguous columns (``batchify``), read down all
+    of them together in chunks of ``seq_len`` characters, the gradient clipped to global
+    norm ``clip_norm`` — and the hidden state carried from chunk to chunk through the whole
+    pass, from zeros once at the start. The rows of the columns are split into
+    ``n_segments`` consecutive segments; after each, :func:`rnnlab.tbptt.evaluate_bpc`
+    scores ``val_ids`` with ``val_batch_size`` columns (its own state: the training state
+    is untouched) and the learning rate is multiplied by ``lr_decay`` (a step schedule:
+    large steps early, small steps to settle). ``progress`` shows one tqdm bar counting
+    characters (its rate is chars/s).
     """
-    train_ids = np.asarray(train_ids)
+    V = _check_char_model(model, V)
+    data = batchify(_check_ids(train_ids, V), batch_size)  # (N, B): B contiguous columns
     n_segments = check_positive_int(n_segments, "n_segments")
-    pieces = np.array_split(train_ids, n_segments)
-    seen, val, steps = [0], [evaluate_bpc(model, val_ids, V, val_batch_size)], []
-    seconds = 0.0
-    bar = tqdm(total=len(train_ids), desc=desc, unit="char", unit_scale=True,
-               disable=not progress)
-    for piece in pieces:
+    seq_len = check_positive_int(seq_len, "seq_len")
+    N, B = data.shape
+    if N < 2 * n_segments:
+        raise ValueError(f"train_ids must hold at least 2 * n_segments * batch_size = "
+                         f"{2 * n_segments * B} ids (2 rows per segment); got {len(train_ids)}")
+    edges = np.linspace(0, N, n_segments + 1).round().astype(int)  # segment k: its rows
+    seen, val = [0], [evaluate_bpc(model, val_ids, V, val_batch_size)]
+    loss, norm, times = [], [], []
+    state, seconds, ok = None, 0.0, True  # the state starts from zeros once, for the pass
+    bar = tqdm(total=N * B, desc=desc, unit="char", unit_scale=True, disable=not progress)
+    for start, end in zip(edges[:-1], edges[1:], strict=True):
+        stop = min(end, N - 1)  # the last row of the stream is only a target
         t0 = time.perf_counter()
-        hist = train_tbptt(model, piece, V, optimizer, batch_size=batch_size,
-                           seq_len=seq_len, n_epochs=1, clip_norm=clip_norm, progress=False)
+        for t in range(start, stop, seq_len):  # chunks of inputs rows t:u, targets t+1:u+1
+            u = min(t + seq_len, stop)
+            X = one_hot(data[t:u], V, model.dtype)  # (T, B, V)
+            res, g, ok = _update(model, optimizer, X, data[t + 1:u + 1], None, state,
+                                 clip_norm, None)
+            state = res.final_state  # carried into the next chunk, across segments too
+            loss.append(res.loss)
+            norm.append(g)
+            times.append(seconds + time.perf_counter() - t0)  # training time alone
+            if not ok:
+                break
         seconds += time.perf_counter() - t0
-        steps.append(hist)
-        bar.update(len(piece))
-        seen.append(seen[-1] + len(piece))
+        bar.update((end - start) * B)
+        seen.append(end * B)
         val.append(evaluate_bpc(model, val_ids, V, val_batch_size))
         optimizer.lr *= lr_decay
-        if hist.diverged:
+        if not ok:
+            warnings.warn(f"training stopped at step {len(loss) - 1}: the loss or the gradient "
+                          f"norm is not finite (loss={loss[-1]}, norm={norm[-1]}); try a "
+                          "smaller lr or clip_norm", RuntimeWarning, stacklevel=2)
             break
     bar.close()
-    offsets = np.cumsum([0] + [h.seconds[-1] if len(h.seconds) else 0.0 for h in steps[:-1]])
-    history = TrainHistory(np.concatenate([h.loss for h in steps]),
-                           np.concatenate([h.grad_norm for h in steps]),
-                           np.concatenate([h.seconds + o for h, o in zip(steps, offsets,
-                                                                          strict=True)]),
-                           any(h.diverged for h in steps))
-    return LMRun(model, history, np.array(seen), np.array(val), seconds,
-                 seen[-1] / seconds)
+    history = TrainHistory(np.array(loss), np.array(norm), np.array(times), not ok)
+    return LMRun(model, history, np.array(seen), np.array(val), seconds, seen[-1] / seconds)
 
 
 def chars_per_second(model: SequenceModel, ids, V: int, optimizer, *, batch_size: int,
@@ -255,3 +271,29 @@ def binned_mean(x, y, edges) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         var = (s2 - count * mean ** 2) / (count - 1)
         se = np.sqrt(np.maximum(var, 0) / count)
     return mean, se, count
+
+
+def results_table(scores: dict, oracle_bpc: float, *, params: dict | None = None,
+                  hidden: dict | None = None, runs: dict | None = None) -> str:
+    """The results of a chapter run as a text table, one row per model and one for the oracle.
+
+    ``scores`` name -> ``(bpc, excess, se)``: validation bits per character, the paired
+    excess over the oracle and its standard error (:func:`column_mean_se`). Optional
+    columns, blank where a name is missing: ``params`` name -> parameter count (for an
+    n-gram model, its stored counts), ``hidden`` name -> H, ``runs`` name -> :class:`LMRun`
+    (training seconds and characters per second). The perplexity is ``2 ** bpc``;
+    ``oracle_bpc`` is the source's own bpc on the same characters (excess 0).
+    """
+    params, hidden, runs = params or {}, hidden or {}, runs or {}
+    lines = [f"{'model':>7} {'H':>4} {'params':>7} {'bpc':>6} {'excess':>15} {'PPL':>5} "
+             f"{'train s':>8} {'chars/s':>8}"]
+    for name, (bpc, excess, se) in scores.items():
+        H = f"{hidden[name]:4d}" if name in hidden else f"{'':>4}"
+        p = f"{params[name]:7,d}" if name in params else f"{'':>7}"
+        run = runs.get(name)
+        t = f"{run.seconds:8.1f} {run.chars_per_second:8,.0f}" if run else f"{'':>8} {'':>8}"
+        lines.append(f"{name:>7} {H} {p} {bpc:6.2f} {excess:7.3f} ± {se:5.3f} "
+                     f"{2 ** bpc:5.2f} {t}")
+    lines.append(f"{'oracle':>7} {'':>4} {'':>7} {oracle_bpc:6.2f} {0:7.3f}{'':>8} "
+                 f"{2 ** oracle_bpc:5.2f}")
+    return "\n".join(line.rstrip() for line in lines)

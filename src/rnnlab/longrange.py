@@ -4,8 +4,11 @@ Shape legend: ``T`` steps, ``B`` batch, ``V`` alphabet size (one-hot width), ``H
 size, ``G`` number of gaps, ``S`` number of seeds.
 
 :func:`recall_task` — "Jane walked into the room. ... Jane said hi to ___": a symbol is
-shown at step 1, ``gap`` random symbols of the same alphabet follow, then a query marker,
-and the model must name the first symbol at the last step. The only path from the answer's
+shown at step 1, ``gap`` random distractor symbols follow, then a query marker, and the
+model must name the first symbol at the last step. The distractors come from the same
+alphabet (the default) or from a separate one (``n_distractors``); only the latter leaves
+no shortcut: with a shared alphabet the most frequent symbol of the sequence is a better
+guess than chance. The only path from the answer's
 loss back to the evidence is a product of ``gap + 1`` Jacobians, so this is the long-term
 dependency of NNDL (6.47)–(6.48) in its plainest form. :func:`gap_sweep` trains a simple
 RNN on it for a fixed budget, for several gaps and seeds (with :func:`rnnlab.experiments.run`).
@@ -35,29 +38,42 @@ from .train import SequenceModel, TrainHistory, train
 __all__ = ["recall_task", "GapSweep", "gap_sweep", "clipping_run"]
 
 
-def recall_task(gap: int, n_symbols: int = 4) -> Task:
-    """Recall the first of ``gap + 1`` random symbols when the query marker appears.
+def recall_task(gap: int, n_symbols: int = 4, *, n_distractors: int | None = None) -> Task:
+    """Recall the first symbol of a sequence when the query marker appears after ``gap`` more.
 
-    Inputs (T = gap + 2 steps, V = n_symbols + 1): one-hot symbols 0..n_symbols-1 at steps
-    1..gap+1, the query marker (id n_symbols) at step T. Target: the symbol of step 1, at
-    step T only (``mask``); chance accuracy 1 / n_symbols. Returns a
+    Inputs (T = gap + 2 steps): the symbol to recall (id 0..n_symbols-1) at step 1,
+    ``gap`` distractors at steps 2..gap+1, the query marker at step T; one-hot of width
+    V = n_symbols + 1 (distractors from the same alphabet, ``n_distractors=None``) or
+    V = n_symbols + n_distractors + 1 (distractors from a separate alphabet of
+    ``n_distractors`` symbols, ids n_symbols..n_symbols+n_distractors-1, which carry no
+    information about the answer). The query marker is id V - 1. Target: the symbol of
+    step 1, at step T only (``mask``); chance accuracy 1 / n_symbols. Returns a
     :class:`rnnlab.experiments.Task` (``sample(B, rng) -> (X (T, B, V), Y (T, B), mask)``).
     """
     gap = check_positive_int(gap, "gap")
     K = check_positive_int(n_symbols, "n_symbols")
+    if n_distractors is not None:
+        n_distractors = check_positive_int(n_distractors, "n_distractors")
+    lo, hi = (0, K) if n_distractors is None else (K, K + n_distractors)  # distractor ids
+    V = hi + 1 if n_distractors is not None else K + 1
     T = gap + 2
 
     def sample(B, rng):
         ids = np.empty((T, B), dtype=np.int64)
-        ids[:-1] = rng.integers(0, K, size=(T - 1, B))  # the evidence, then distractors
-        ids[-1] = K                                      # the query marker
+        if n_distractors is None:                            # evidence and distractors
+            ids[:-1] = rng.integers(0, K, size=(T - 1, B))
+        else:
+            ids[0] = rng.integers(0, K, size=B)              # the evidence
+            ids[1:-1] = rng.integers(lo, hi, size=(T - 2, B))  # the distractors
+        ids[-1] = V - 1                                      # the query marker
         Y = np.zeros((T, B), dtype=np.int64)
         Y[-1] = ids[0]
         mask = np.zeros((T, B), dtype=bool)
         mask[-1] = True
-        return one_hot(ids, K + 1), Y, mask
+        return one_hot(ids, V), Y, mask
 
-    return Task(f"recall after a gap of {gap}", K + 1, K, "softmax", "every", sample,
+    kind = "" if n_distractors is None else f", {n_distractors} separate distractors"
+    return Task(f"recall after a gap of {gap}{kind}", V, K, "softmax", "every", sample,
                 "accuracy", 0.9, 1 / K)
 
 
@@ -67,7 +83,9 @@ class GapSweep(NamedTuple):
     gaps (G,); seeds (S,); accuracy (G, S) held-out recall accuracy after training;
     reached (G, S) bool, accuracy >= 0.9; signal (G,) ||dL_T/dh_1|| / ||dL_T/dh_T|| of
     the *untrained* RNN of seed 0 on the task's inputs: how much of the answer's gradient
-    reaches the evidence at the start of training; chance 1 / n_symbols; steps, hidden_size.
+    reaches the evidence at the start of training; chance 1 / n_symbols; steps, hidden_size;
+    eval_size, the number of held-out sequences behind each accuracy. ``median`` (G,): the
+    median accuracy over the seeds.
     """
 
     gaps: np.ndarray
@@ -78,34 +96,40 @@ class GapSweep(NamedTuple):
     chance: float
     steps: int
     hidden_size: int
+    eval_size: int = 256
+
+    @property
+    def median(self) -> np.ndarray:
+        return np.median(self.accuracy, axis=1)
 
 
-def gap_sweep(gaps, seeds=(0, 1, 2), *, n_symbols: int = 4, hidden_size: int = 16,
-              steps: int = 400, batch_size: int = 32, lr: float = 1e-2,
-              clip_norm: float | None = 1.0) -> GapSweep:
+def gap_sweep(gaps, seeds=(0, 1, 2), *, n_symbols: int = 4, n_distractors: int | None = None,
+              hidden_size: int = 16, steps: int = 400, batch_size: int = 32, lr: float = 1e-2,
+              clip_norm: float | None = 1.0, eval_size: int = 256) -> GapSweep:
     """Train a tanh :class:`~rnnlab.rnn.RNN` on :func:`recall_task` for every gap and seed.
 
     Each run: ``steps`` Adam steps at ``lr`` on batches of ``batch_size``, gradients
-    clipped to global norm ``clip_norm``; scored on 256 held-out sequences
-    (:func:`rnnlab.experiments.run`). Same budget for every gap, so the table shows what
-    the budget buys as the gap grows.
+    clipped to global norm ``clip_norm``; scored on ``eval_size`` held-out sequences
+    (:func:`rnnlab.experiments.run`; the same held-out set for every seed). Same budget for
+    every gap, so the table shows what the budget buys as the gap grows. ``n_distractors``
+    is passed to :func:`recall_task` (None: distractors from the recalled alphabet).
     """
     gaps, seeds = list(gaps), list(seeds)
     acc = np.zeros((len(gaps), len(seeds)))
     signal = np.zeros(len(gaps))
     for i, gap in enumerate(gaps):
-        task = recall_task(gap, n_symbols)
+        task = recall_task(gap, n_symbols, n_distractors=n_distractors)
         for j, seed in enumerate(seeds):
             rec = run("RNN", task, seed=seed, hidden_size=hidden_size, steps=steps,
                       batch_size=batch_size, lr=lr, clip_norm=clip_norm, eval_every=steps,
-                      progress=False)
+                      eval_size=eval_size, progress=False)
             acc[i, j] = rec.final_accuracy
         layer = RNN(task.input_size, hidden_size, rng=np.random.default_rng(seeds[0]))
         X = task.sample(64, np.random.default_rng(0))[0]
         norms = state_grad_norms(layer, X)  # (T,), entry T-1 is ||dL_T/dh_T|| = 1
         signal[i] = norms[0] / norms[-1]
     return GapSweep(np.array(gaps), np.array(seeds), acc, acc >= 0.9, signal, 1 / n_symbols,
-                    steps, hidden_size)
+                    steps, hidden_size, eval_size)
 
 
 def clipping_run(*, clip_norm: float | None = None, clip_value: float | None = None,

@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._checks import check_real
 from .activations import sigmoid
 from .base import BPTTResult, Recurrent, uniform_init
 
@@ -54,9 +55,11 @@ class LSTMStep(NamedTuple):
 
 
 class LSTMSlopes(NamedTuple):
-    """Derivatives of the step's nonlinearities, computed for all steps at once before
-    the backward loop: sig_i, sig_f, sig_o = sigma' = g (1 - g) of each gate (sig_f is
-    None without a forget gate); c_tilde = 1 - c~^2; tanh_c = 1 - tanh(c)^2."""
+    """Derivatives of the step's nonlinearities, each (B, H), computed from the step's
+    values as its backward step starts: sig_i, sig_f, sig_o = sigma' = g (1 - g) of each
+    gate (sig_f is None without a forget gate); c_tilde = 1 - c~^2; tanh_c = 1 - tanh(c)^2.
+    (Computing them for all steps at once would write five fresh (T, B, H) arrays, and on
+    first touch fresh memory costs more than the arithmetic.)"""
 
     sig_i: np.ndarray
     sig_f: np.ndarray
@@ -67,12 +70,14 @@ class LSTMSlopes(NamedTuple):
 
 class LSTMCache(NamedTuple):
     """Forward record of :class:`LSTM`: X (T, B, D); h0, c0 (B, H); steps: an
-    :class:`LSTMStep` whose fields are (T, B, H)."""
+    :class:`LSTMStep` whose fields are (T, B, H); owner: the token of the layer that made
+    it (``bptt`` accepts only its own caches)."""
 
     X: np.ndarray
     h0: np.ndarray
     c0: np.ndarray
     steps: LSTMStep
+    owner: object = None
 
 
 class LSTMStepGrad(NamedTuple):
@@ -86,7 +91,8 @@ class LSTMStepGrad(NamedTuple):
 
 
 def lstm_step_forward(a_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, U_T: np.ndarray,
-                      V: dict, coupled: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      V: dict, coupled: bool = False,
+                      out: tuple | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One LSTM step, (6.51)–(6.59) and variants.
 
     a_t (B, G H): the precomputed input parts W_g x_t + b_g of the gate blocks in the
@@ -94,51 +100,61 @@ def lstm_step_forward(a_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, U
     c_prev (B, H); U_T (H, G H): the stacked U_g, transposed; V: peephole vectors
     {"i", "f", "o"} -> (H,), empty without peepholes; ``coupled``: f = 1 - i.
     Returns h_t (B, H), c_t (B, H) and gates (B, G H) = [i, (f,) o, c~] after their
-    nonlinearities.
+    nonlinearities. ``out``: optional arrays (h_t, c_t, gates, tanh(c_t)) to write into
+    (gates may be a_t itself); the layer passes rows of its (T, B, .) records, so that
+    nothing is copied.
     """
     H = h_prev.shape[1]
+    h, c, gates, tanh_c = out if out is not None else (
+        np.empty_like(c_prev), np.empty_like(c_prev), np.empty_like(a_t), np.empty_like(c_prev))
     A = a_t + h_prev @ U_T  # (B, G H): all gate pre-activations in one product
     if V:  # peepholes: i and f read c_{t-1} (6.61)-(6.62); o reads c_t (6.63), below
         A[:, :H] += c_prev * V["i"]
         if "f" in V:
             A[:, H:2 * H] += c_prev * V["f"]
-    gates = np.concatenate([sigmoid(A[:, :-H]), np.tanh(A[:, -H:])], axis=1)
+    gates[:, :-H] = sigmoid(A[:, :-H])  # the gates i, (f,) o
+    np.tanh(A[:, -H:], out=gates[:, -H:])  # the candidate c~
     i, c_tilde = gates[:, :H], gates[:, -H:]
     if gates.shape[1] == 4 * H:
         f = gates[:, H:2 * H]
     else:  # coupled: f = 1 - i (6.64); no forget gate: f = 1 (6.60)
         f = 1 - i if coupled else 1
-    c = f * c_prev + i * c_tilde  # the memory cell
+    np.add(f * c_prev, i * c_tilde, out=c)  # the memory cell c = f ⊙ c_prev + i ⊙ c~
     if V:
         gates[:, -2 * H:-H] = sigmoid(A[:, -2 * H:-H] + c * V["o"])
     o = gates[:, -2 * H:-H]
-    h = o * np.tanh(c)
+    np.multiply(o, np.tanh(c, out=tanh_c), out=h)  # the output h = o ⊙ tanh(c)
     return h, c, gates
 
 
 def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, s: LSTMStep, d: LSTMSlopes,
-                       U_all: np.ndarray, V: dict, coupled: bool = False) -> LSTMStepGrad:
+                       U_all: np.ndarray, V: dict, coupled: bool = False,
+                       out: tuple | None = None) -> LSTMStepGrad:
     """Backward through one LSTM step.
 
     dh, dc (B, H): total dL/dh_t and the dL/dc_t flowing back from step t+1; s, d: the
     step's values and slopes; U_all (G H, H) the stacked U_g; V, coupled as in
-    :func:`lstm_step_forward`. Returns an :class:`LSTMStepGrad`; its dA (B, G H), the
-    error of every gate pre-activation, is what all parameter gradients are summed from.
+    :func:`lstm_step_forward`; ``out``: optional arrays (dA (B, G H), dc (B, H)) to write
+    the results into (the layer passes rows of its records). Returns an
+    :class:`LSTMStepGrad`; its dA (B, G H), the error of every gate pre-activation, is what
+    all parameter gradients are summed from.
     """
-    dz_o = dh * s.tanh_c * d.sig_o  # through h = o ⊙ tanh(c), then sigma
-    dc = dc + dh * s.o * d.tanh_c  # through tanh(c_t): now the total dL/dc_t
+    H = dh.shape[1]
+    dA, dc_t = out if out is not None else (np.empty((dh.shape[0], U_all.shape[0]), dh.dtype),
+                                            np.empty_like(dc))
+    dz_i, dz_o, dz_c = dA[:, :H], dA[:, -2 * H:-H], dA[:, -H:]  # views: the blocks of dA
+    dz_o[:] = dh * s.tanh_c * d.sig_o  # through h = o ⊙ tanh(c), then sigma
+    dc = np.add(dc, dh * s.o * d.tanh_c, out=dc_t)  # through tanh(c_t): the total dL/dc_t
     if V:
-        dc = dc + dz_o * V["o"]  # the output peephole reads c_t
-    dz_c = dc * s.i * d.c_tilde  # candidate, through tanh
-    dz_i = dc * (s.c_tilde - s.c_prev if coupled else s.c_tilde) * d.sig_i  # f = 1 - i
+        dc += dz_o * V["o"]  # the output peephole reads c_t
+    dz_c[:] = dc * s.i * d.c_tilde  # candidate, through tanh
+    dz_i[:] = dc * (s.c_tilde - s.c_prev if coupled else s.c_tilde) * d.sig_i  # f = 1 - i
     dc_prev = dc * s.f  # the cell path: diag(f_t)
-    blocks = [dz_i, dz_o, dz_c]
     if d.sig_f is not None:
-        dz_f = dc * s.c_prev * d.sig_f
-        blocks.insert(1, dz_f)
+        dz_f = dA[:, H:2 * H]
+        dz_f[:] = dc * s.c_prev * d.sig_f  # forget gate, through sigma
     if V:
         dc_prev = dc_prev + dz_i * V["i"] + (dz_f * V["f"] if "f" in V else 0)
-    dA = np.concatenate(blocks, axis=1)  # (B, G H)
     return LSTMStepGrad(dA, dA @ U_all, dc_prev, dc)
 
 
@@ -157,9 +173,14 @@ class LSTM(Recurrent):
                  forget_gate: bool = True, peephole: bool = False, coupled: bool = False,
                  forget_bias: float = 1.0, dtype=np.float64):
         super().__init__(input_size, hidden_size, rng, dtype)
+        forget_bias = check_real(forget_bias, "forget_bias")
         if coupled and not forget_gate:
             raise ValueError("coupled=True replaces the forget gate by 1 - i; "
                              "it cannot be combined with forget_gate=False")
+        if (coupled or not forget_gate) and forget_bias != 1.0:
+            no_f = "coupled=True (f = 1 - i)" if coupled else "forget_gate=False (f = 1)"
+            raise ValueError(f"forget_bias={forget_bias:g} sets b_f, but with {no_f} there is "
+                             "no forget gate and no b_f; leave forget_bias at its default 1.0")
         self.forget_gate, self.peephole, self.coupled = forget_gate, peephole, coupled
         self.blocks = ("i", "f", "o", "c") if forget_gate and not coupled else ("i", "o", "c")
         D, H = self.input_size, self.hidden_size
@@ -191,27 +212,26 @@ class LSTM(Recurrent):
         h0, c0 = self._check_state(state, B)
         W_all, U_all, b_all, V = self._stacked()
         U_T = np.ascontiguousarray(U_all.T)  # (H, G H)
-        A_in = X @ W_all.T + b_all  # (T, B, G H): input parts of all gates, all steps
-        H = np.empty((T, B, Hn), self.dtype)
-        C = np.empty_like(H)
-        gates = np.empty_like(A_in)  # (T, B, G H)
-        h, c = h0, c0
-        for t in range(T):
-            h, c, gates[t] = lstm_step_forward(A_in[t], h, c, U_T, V, self.coupled)
-            H[t], C[t] = h, c
-        return H, LSTMCache(X, h0, c0, self._steps(gates, H, C, h0, c0))
+        A_in = (X.reshape(T * B, -1) @ W_all.T).reshape(T, B, -1)  # (T, B, G H): one product
+        A_in += b_all  # the input parts W_g x_t + b_g of all gates, all steps
+        H, C = np.empty((2, T + 1, B, Hn), self.dtype)  # h_t and c_t for t = 0..T
+        H[0], C[0] = h0, c0
+        gates, tanh_C = A_in, np.empty_like(H[1:])  # step t + 1 overwrites A_in[t] by its gates
+        for t in range(T):  # step t + 1 reads row t of the records and fills the next rows
+            lstm_step_forward(A_in[t], H[t], C[t], U_T, V, self.coupled,
+                              out=(H[t + 1], C[t + 1], gates[t], tanh_C[t]))
+        return H[1:], LSTMCache(X, h0, c0, self._steps(gates, H, C, tanh_C), self._token)
 
-    def _steps(self, gates, H, C, h0, c0) -> LSTMStep:
-        """All steps' values as one LSTMStep of (T, B, H) views and arrays."""
+    def _steps(self, gates, H, C, tanh_C) -> LSTMStep:
+        """All steps' values as one LSTMStep of (T, B, H) views and arrays; H, C (T + 1,
+        B, H) hold h_0..h_T and c_0..c_T, so h_prev and c_prev are views too."""
         Hn = self.hidden_size
         i, o, c_tilde = gates[..., :Hn], gates[..., -2 * Hn:-Hn], gates[..., -Hn:]
         if "f" in self.blocks:
             f = gates[..., Hn:2 * Hn]
         else:
             f = 1 - i if self.coupled else np.ones_like(i)
-        h_prev = np.concatenate([h0[None], H[:-1]])
-        c_prev = np.concatenate([c0[None], C[:-1]])
-        return LSTMStep(h_prev, c_prev, i, f, o, c_tilde, C, np.tanh(C))
+        return LSTMStep(H[:-1], C[:-1], i, f, o, c_tilde, C[1:], tanh_C)
 
     def final_state(self, cache: LSTMCache) -> tuple[np.ndarray, np.ndarray]:
         """(h_T, c_T), each (B, H)."""
@@ -224,22 +244,21 @@ class LSTM(Recurrent):
         dH (T, B, H): dL/dh_t from the loss at each step; dstate_T: optional (dh_T, dc_T).
         Returns a :class:`BPTTResult` with dstate0 = (dh0, dc0) and dC_total (T, B, H).
         """
+        self._check_cache(cache, LSTMCache)
         X, s = cache.X, cache.steps
         T, B, Hn = s.c.shape
         dH = self._check_dH(dH, s.c.shape)
         dh_next, dc_next = self._check_dstate(dstate_T, B)
         W_all, U_all, _, V = self._stacked()
-        d = LSTMSlopes(s.i * (1 - s.i), s.f * (1 - s.f) if "f" in self.blocks else None,
-                       s.o * (1 - s.o), 1 - s.c_tilde**2, 1 - s.tanh_c**2)  # all steps at once
         dA = np.empty((T, B, len(self.blocks) * Hn), self.dtype)  # (T, B, G H)
         dH_total, dC_total = np.empty_like(dH), np.empty_like(dH)
         for t in reversed(range(T)):
-            dh = dH[t] + dh_next
-            dH_total[t] = dh
-            g = lstm_step_backward(dh, dc_next, LSTMStep(*(f[t] for f in s)),
-                                   LSTMSlopes(*(None if f is None else f[t] for f in d)),
-                                   U_all, V, self.coupled)
-            dA[t], dC_total[t] = g.dA, g.dc
+            dh = np.add(dH[t], dh_next, out=dH_total[t])  # the total dL/dh_t
+            st = LSTMStep(*(f[t] for f in s))  # step t's values, each (B, H)
+            d = LSTMSlopes(st.i * (1 - st.i), st.f * (1 - st.f) if "f" in self.blocks else None,
+                           st.o * (1 - st.o), 1 - st.c_tilde**2, 1 - st.tanh_c**2)
+            g = lstm_step_backward(dh, dc_next, st, d, U_all, V, self.coupled,
+                                   out=(dA[t], dC_total[t]))
             dh_next, dc_next = g.dh_prev, g.dc_prev
         dA2 = dA.reshape(T * B, -1)
         dW_all = dA2.T @ X.reshape(T * B, -1)  # (G H, D)
@@ -254,5 +273,5 @@ class LSTM(Recurrent):
             k = self.blocks.index(g)
             cell = s.c if g == "o" else s.c_prev  # o sees c_t; i, f see c_{t-1}
             grads[f"V_{g}"] = (dA[..., k * Hn:(k + 1) * Hn] * cell).sum(axis=(0, 1))
-        dX = dA @ W_all  # (T, B, D)
+        dX = (dA2 @ W_all).reshape(T, B, -1)  # (T, B, D): one product for all steps
         return BPTTResult(dX, (dh_next, dc_next), grads, dH_total, dC_total)

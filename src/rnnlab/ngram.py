@@ -27,6 +27,14 @@ shorter history; they are predicted from all of it (the model of order ``i + 1``
 position ``i``). Everything is computed with integer codes ``sum_j w_j V^j`` of the
 m-grams, ``np.unique`` for counting and ``np.searchsorted`` for look-ups: no Python
 loop over the text.
+
+Those codes fit in int64 only while ``V^N < 2^62``: a 5-gram over a vocabulary of 5,405 or
+more characters (a Chinese text) would overflow. A large vocabulary therefore switches to
+*ranked* codes: a context of ``L`` characters is numbered by its position in the sorted
+table of ``L``-grams seen in training (the code of an ``L + 1``-gram is then
+``rank(its first L characters) V + its last``, so codes stay below ``n V``), and a
+context never seen in training gets the number one past the table, which matches no
+count. The probabilities are the same either way; only the numbering differs.
 """
 
 from __future__ import annotations
@@ -36,6 +44,8 @@ import numpy as np
 from ._checks import check_positive_int
 
 __all__ = ["NGramModel", "context_codes"]
+
+_CODE_LIMIT = 2 ** 62  # codes and code * V + w must fit in int64
 
 
 def _as_columns(ids, V: int | None, name: str = "ids") -> np.ndarray:
@@ -49,21 +59,37 @@ def _as_columns(ids, V: int | None, name: str = "ids") -> np.ndarray:
     return (ids[:, None] if ids.ndim == 1 else ids).astype(np.int64)
 
 
-def context_codes(ids: np.ndarray, V: int, max_len: int) -> list[np.ndarray]:
+def context_codes(ids: np.ndarray, V: int, max_len: int,
+                  tables: list[np.ndarray] | None = None) -> list[np.ndarray]:
     """The codes of the contexts before every position, for lengths 0 .. max_len.
 
     ids (n, B) ints in [0, V). Returns a list of ``max_len + 1`` arrays (n, B) int64:
     entry ``L`` at ``[i, b]`` is ``sum_j ids[i-L+j, b] V^(L-1-j)``, the code of the ``L``
     characters before position ``i``, or ``-1`` where the stream has fewer than ``L``
     characters before ``i``. Length 0 is the empty context, code 0 everywhere.
+
+    With ``tables`` (``tables[L - 1]`` the sorted codes of the ``L``-grams seen in
+    training, for L = 1 .. max_len) the codes are ranked instead (module docstring): the
+    code of a context is its index in ``tables[L - 1]``, or ``len(tables[L - 1])`` if it
+    was never seen, and the next length appends a character to that index.
     """
     codes = [np.zeros(ids.shape, np.int64)]
     for L in range(1, max_len + 1):
-        c = np.full(ids.shape, -1, np.int64)
-        prev = codes[-1][L - 1:-1]  # (n - L, B): the L - 1 characters before position i - 1
-        c[L:] = prev * V + ids[L - 1:-1]  # append the character just before position i
-        codes.append(c)
+        codes.append(_extend(codes[-1], ids, V, L, None if tables is None else tables[L - 1]))
     return codes
+
+
+def _extend(prev: np.ndarray, ids: np.ndarray, V: int, L: int,
+            table: np.ndarray | None) -> np.ndarray:
+    """Codes of the L-character contexts (n, B) from those of the L - 1 characters before."""
+    c = np.full(ids.shape, -1, np.int64)
+    code = prev[L - 1:-1] * V + ids[L - 1:-1]  # append the character just before position i
+    if table is not None:  # ranked: the index in the table of seen L-grams, else len(table)
+        idx = np.searchsorted(table, code)
+        seen = table[np.minimum(idx, table.size - 1)] == code if table.size else False
+        code = np.where(seen, idx, table.size)
+    c[L:] = code
+    return c
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -90,9 +116,7 @@ class NGramModel:
             raise ValueError(f"smoothing must be 'add-k' or 'interpolated'; got {smoothing!r}")
         if smoothing == "add-k" and not (isinstance(k, (int, float)) and k > 0):
             raise ValueError(f"k must be a number > 0 for add-k smoothing; got {k!r}")
-        if self.V ** self.order >= 2 ** 62:
-            raise ValueError(f"order={order} is too high for vocab_size={vocab_size}: the "
-                             f"codes V**order would overflow int64")
+        self.ranked = self.V ** self.order >= _CODE_LIMIT  # codes V^order would overflow
         self.smoothing, self.k = smoothing, float(k)
         self.counts: list | None = None
 
@@ -106,12 +130,19 @@ class NGramModel:
         For each order m it stores ``(keys, C, ctx_keys, C_ctx, T_ctx)``: the sorted codes
         of the m-grams seen and their counts; the codes of their (m-1)-character contexts,
         each context's total ``C(ctx)`` and its number of distinct followers ``T(ctx)``.
+        With ranked codes (``self.ranked``) the keys of order m are the table that numbers
+        the m-character contexts of order m + 1.
         """
         ids = _as_columns(ids, self.V)
-        codes = context_codes(ids, self.V, self.order - 1)
+        if self.ranked and (ids.size + 1) * self.V >= _CODE_LIMIT:
+            raise ValueError(f"{ids.size:,} ids with vocab_size={self.V} are too many for "
+                             "int64 codes")
+        ctx = np.zeros(ids.shape, np.int64)  # the empty context before every position
         self.counts = []
         for m in range(1, self.order + 1):
-            ctx = codes[m - 1]
+            if m > 1:  # the contexts of order m: one character more than those of m - 1
+                ctx = _extend(ctx, ids, self.V, m - 1,
+                              self.counts[-1][0] if self.ranked else None)
             ok = ctx >= 0
             grams = ctx[ok] * self.V + ids[ok]  # codes of every m-gram in the text
             keys, C = np.unique(grams, return_counts=True)
@@ -120,6 +151,18 @@ class NGramModel:
             C_ctx = np.add.reduceat(C, start) if keys.size else C
             self.counts.append((keys, C, ctx_keys, C_ctx, T_ctx))
         return self
+
+    @property
+    def n_counts(self) -> int:
+        """The number of stored counts, one per distinct m-gram seen (m = 1 .. order): the
+        n-gram model's counterpart of a network's parameter count."""
+        self._check_fitted()
+        return sum(keys.size for keys, *_ in self.counts)
+
+    def _contexts(self, cols: np.ndarray) -> list[np.ndarray]:
+        """:func:`context_codes` of cols (n, B) in this model's numbering."""
+        tables = [keys for keys, *_ in self.counts[:-1]] if self.ranked else None
+        return context_codes(cols, self.V, self.order - 1, tables)
 
     def _check_fitted(self):
         if self.counts is None:
@@ -157,7 +200,7 @@ class NGramModel:
         self._check_fitted()
         arr = np.asarray(ids)
         cols = _as_columns(arr, self.V)
-        ctx = context_codes(cols, self.V, self.order - 1)
+        ctx = self._contexts(cols)
         lp = np.log2(self._prob(ctx, cols))
         return lp[:, 0] if arr.ndim == 1 else lp
 
@@ -180,7 +223,7 @@ class NGramModel:
         cols = _as_columns(cols, self.V, "cols")
         if len(cols) < 2:
             raise ValueError(f"cols must have at least 2 rows; got {cols.shape}")
-        ctx = context_codes(cols, self.V, self.order - 1)
+        ctx = self._contexts(cols)
         w = np.arange(self.V)[None, None, :]  # (1, 1, V): every candidate at once
         return self._prob([c[1:, :, None] for c in ctx], w)
 
@@ -203,6 +246,6 @@ class NGramModel:
         streams = np.repeat(ctxs, self.V, axis=0)  # (P V, L)
         w = np.tile(np.arange(self.V), P)  # (P V,)
         cols = np.concatenate([streams, w[:, None]], axis=1).T  # (L + 1, P V)
-        ctx = [c[-1] for c in context_codes(cols, self.V, self.order - 1)]  # at the last
+        ctx = [c[-1] for c in self._contexts(cols)]  # at the last position
         p = self._prob([c[None] for c in ctx], w[None])[0].reshape(P, self.V)
         return p[0] if one else p

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["plot_grad_norms", "plot_curves", "plot_activation", "set_decade_ticks"]
+__all__ = ["plot_grad_norms", "plot_curves", "plot_activation", "set_decade_ticks",
+           "plot_steps_back", "plot_depth_time"]
 
 
 def _axes(ax):
@@ -136,4 +137,65 @@ def plot_activation(ax, name: str, *, z=None, derivative: bool = True):
         ax.axhline(act.gamma, color="0.5", ls=":", lw=1)
     ax.set_xlabel("pre-activation $z$")
     ax.set_ylabel("value")
+    return ax
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def plot_steps_back(ax, back, lines, *, xmax: float, title: str = "",
+                    ylim: tuple = (1e-18, 1e12), decades=(-16, -8, 0, 8)):
+    """Norms against the number of steps back, T - k, on the same log axes in every frame.
+
+    A slider frame of chapters 3-4. ``back`` (T,) the steps back T - k for k = 1..T;
+    ``lines`` a list of ``(y, label, style)``: y (T,) the norms, ``style`` a dict of
+    ``ax.plot`` keywords (colour, width, dashes). The y axis spans ``ylim`` with ticks at
+    10**d for d in ``decades``, labelled in plain text ("10⁻⁸": mathtext would dominate the
+    frame time), the x axis 0..``xmax``. Values a log axis cannot show are left out.
+    Returns ``ax``.
+    """
+    back = np.asarray(back)
+    for y, label, style in lines:
+        if np.shape(y) != back.shape:
+            raise ValueError(f"every y must have the shape of back {back.shape}; "
+                             f"got {np.shape(y)} for {label!r}")
+        ax.plot(back, _positive(y), label=label, **style)
+    ax.set_yscale("log")
+    ax.set_ylim(*ylim)
+    ax.set_yticks([10.0**d for d in decades],
+                  ["10" + str(d).translate(_SUPERSCRIPT) for d in decades])
+    ax.minorticks_off()
+    ax.set_xlim(0, xmax)
+    ax.set_xlabel("steps back, T − k")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    return ax
+
+
+def plot_depth_time(ax, norms, *, vmin: int = -14, vmax: int = 1, title: str = ""):
+    """A heat map of log10 ||dL_T/dh_k^(l)|| over layers (rows, bottom layer at the bottom)
+    and steps k (columns), with a colour bar; a slider frame of chapter 5.
+
+    ``norms`` (L, T), e.g. :func:`rnnlab.deep.depth_time_norms`. The colour scale is fixed
+    at 10**vmin..10**vmax so frames can be compared; the bar is an inset image (cheaper than
+    ``fig.colorbar``) with plain-text ticks every 4 decades. Returns ``ax``.
+    """
+    norms = np.asarray(norms, dtype=np.float64)
+    if norms.ndim != 2 or 0 in norms.shape:
+        raise ValueError(f"norms must have shape (L, T); got {norms.shape}")
+    L, T = norms.shape
+    colour = {"cmap": "viridis", "vmin": vmin, "vmax": vmax, "origin": "lower",
+              "aspect": "auto"}
+    with np.errstate(divide="ignore"):
+        ax.imshow(np.log10(norms), extent=(0.5, T + 0.5, 0.5, L + 0.5),
+                  interpolation="nearest", **colour)
+    cax = ax.inset_axes([1.03, 0.0, 0.035, 1.0])
+    cax.imshow(np.linspace(vmin, vmax, 64)[:, None], extent=(0, 1, vmin, vmax), **colour)
+    cax.set_xticks([])
+    cax.yaxis.tick_right()
+    ticks = list(range(4 * (vmax // 4), vmin - 1, -4))[::-1]  # multiples of 4 in range
+    cax.set_yticks(ticks, ["1" if d == 0 else f"1e{d}" for d in ticks])
+    cax.set_title("‖∂L_T/∂h_k^(l)‖", fontsize="small", loc="left")
+    ax.set_yticks(range(1, L + 1))
+    ax.set(xlabel="step k", ylabel="layer l (1 = bottom)", title=title)
     return ax

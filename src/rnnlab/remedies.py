@@ -23,7 +23,8 @@ g saturates. This module holds two layers that each change one thing:
     layer normalisation without centring or gain).
 
 and :func:`grad_norm_comparison`, the data behind the exercise's slider: ||dL_T/dh_k|| for
-(6.50) beside its gated forms and the simple RNN with the same U.
+(6.50) beside its gated forms and the simple RNN with the same U; :func:`damped_antisymmetric`,
+a recurrent matrix U for which the linear factor I + U of (6.50) is a contraction.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from .diagnostics import recurrent_matrix, state_grad_norms
 from .rnn import RNN, ResidualRNN
 
 __all__ = ["GatedResidualRNN", "GatedResidualCache", "NormalizedResidualRNN",
-           "NormalizedResidualCache", "LABELS", "grad_norm_comparison"]
+           "NormalizedResidualCache", "LABELS", "grad_norm_comparison", "damped_antisymmetric"]
 
 
 class GatedResidualCache(NamedTuple):
@@ -238,3 +239,38 @@ def grad_norm_comparison(scale: float, T: int, *, H: int = 16, D: int = 4, B: in
             p[:] = U if name == "U" else (forget.params[name] if name.endswith("_f")
                                           else residual.params[name])
     return {name: state_grad_norms(layer, X) for name, layer in layers.items()}
+
+
+def damped_antisymmetric(hidden_size: int, rng: np.random.Generator, *, rotation: float,
+                         margin: float = 1e-3) -> np.ndarray:
+    """A recurrent matrix U (H, H) = rotation * A - eps * I for which I + U is a contraction.
+
+    A = (M - M^T) / rho(M - M^T), M (H, H) ~ N(0, 1) drawn from ``rng``, is antisymmetric
+    with spectral radius 1: its eigenvalues are +-i beta_j with max_j beta_j = 1. U is
+    normal, with eigenvalues -eps +- i rotation beta_j, so the factor I + U of (6.50) with a
+    linear g has eigenvalues 1 - eps +- i rotation beta_j and
+
+        ||I + U||_2 = rho(I + U) = sqrt((1 - eps)**2 + rotation**2).
+
+    This is <= 1 iff rotation <= 1 and 1 - sqrt(1 - rotation**2) <= eps
+    <= 1 + sqrt(1 - rotation**2): the damping must grow with the rotation (the lower bound
+    is about rotation**2 / 2), and no damping works once rotation > 1 (the AntisymmetricRNN
+    of Chang et al., ICLR 2019, keeps the rotation small by multiplying the whole increment
+    by a step size). The damping used is eps = 1 - sqrt(1 - rotation**2) + ``margin``;
+    ``rotation`` must lie in [0, 1] and ``margin`` in [0, 2 sqrt(1 - rotation**2)], and
+    then ||I + U||_2 = sqrt(1 - 2 margin sqrt(1 - rotation**2) + margin**2) <= 1 (< 1 for
+    0 < margin and rotation < 1).
+    """
+    H = check_positive_int(hidden_size, "hidden_size")
+    if H < 2:
+        raise ValueError(f"hidden_size must be at least 2 for an antisymmetric A; got {H}")
+    if not 0 <= rotation <= 1:
+        raise ValueError(f"rotation must lie in [0, 1]: for rotation > 1 no damping keeps "
+                         f"I + U inside the unit disc; got {rotation!r}")
+    room = np.sqrt(1 - rotation**2)
+    if not 0 <= margin <= 2 * room:
+        raise ValueError(f"margin must lie in [0, 2 sqrt(1 - rotation**2)] = [0, {2 * room:.3g}]"
+                         f" for rotation {rotation!r}; got {margin!r}")
+    M = rng.standard_normal((H, H))
+    A = (M - M.T) / np.abs(np.linalg.eigvals(M - M.T)).max()  # antisymmetric, radius 1
+    return rotation * A - (1 - room + margin) * np.eye(H)

@@ -26,13 +26,15 @@ class RNNCache(NamedTuple):
     """Forward record of :class:`RNN` / :class:`ResidualRNN`.
 
     X (T, B, D) inputs; h0 (B, H) initial state; A (T, B, H) activations f(z_t);
-    H (T, B, H) hidden states h_t (equal to A for the simple RNN).
+    H (T, B, H) hidden states h_t (equal to A for the simple RNN); owner: the token of the
+    layer that made it (``bptt`` accepts only its own caches).
     """
 
     X: np.ndarray
     h0: np.ndarray
     A: np.ndarray
     H: np.ndarray
+    owner: object = None
 
 
 def rnn_step_forward(wx_t: np.ndarray, h_prev: np.ndarray, U: np.ndarray, f) -> np.ndarray:
@@ -82,7 +84,8 @@ class RNN(Recurrent):
         (h0,) = self._check_state(state, B)
         W, U, b = self.params["W"], self.params["U"], self.params["b"]
         f = self.activation.f
-        WX = X @ W.T + b  # (T, B, H): W x_t + b for all steps at once
+        WX = (X.reshape(T * B, -1) @ W.T).reshape(T, B, -1)  # (T, B, H): one product
+        WX += b  # W x_t + b for all steps at once
         A = np.empty((T, B, self.hidden_size), self.dtype)
         H = np.empty_like(A) if self.residual else A
         h = h0
@@ -90,7 +93,7 @@ class RNN(Recurrent):
             A[t] = rnn_step_forward(WX[t], h, U, f)
             h = h + A[t] if self.residual else A[t]  # (6.50) or (6.6)
             H[t] = h
-        return H, RNNCache(X, h0, A, H)
+        return H, RNNCache(X, h0, A, H, self._token)
 
     def final_state(self, cache: RNNCache) -> np.ndarray:
         """h_T (B, H)."""
@@ -105,6 +108,7 @@ class RNN(Recurrent):
         dz_t = delta are stored and the parameter gradients formed after the loop:
         dU = sum_t dz_t h_{t-1}^T, dW = sum_t dz_t x_t^T, db = sum_t dz_t.
         """
+        self._check_cache(cache, RNNCache)
         X, h0, A, H = cache.X, cache.h0, cache.A, cache.H
         T, B, Hn = H.shape
         dH = self._check_dH(dH, H.shape)
@@ -113,8 +117,7 @@ class RNN(Recurrent):
         dZ = np.empty_like(A)  # (T, B, H): delta_t = dL/dz_t
         dH_total = np.empty_like(A)
         for t in reversed(range(T)):
-            dh = dH[t] + dh_next  # total dL/dh_t
-            dH_total[t] = dh
+            dh = dH_total[t] = dH[t] + dh_next  # total dL/dh_t
             dZ[t], dh_next = rnn_step_backward(dh, A[t], U, df)
             if self.residual:
                 dh_next = dh_next + dh  # the identity path of (6.50)
@@ -123,7 +126,7 @@ class RNN(Recurrent):
         grads = {"W": dZ2.T @ X.reshape(T * B, -1),
                  "U": dZ2.T @ H_prev.reshape(T * B, Hn),
                  "b": dZ2.sum(axis=0)}
-        dX = dZ @ self.params["W"]  # (T, B, D)
+        dX = (dZ2 @ self.params["W"]).reshape(T, B, -1)  # (T, B, D): one product
         return BPTTResult(dX, dh_next, grads, dH_total)
 
 

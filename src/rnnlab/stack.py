@@ -20,9 +20,34 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._checks import LayerToken, check_array, check_cache
 from .base import BPTTResult
 
 __all__ = ["Stacked", "Bidirectional", "PrefixedParams"]
+
+#: what a part of a composite must have: methods, then attributes
+_METHODS = ("forward", "bptt", "final_state", "init_state")
+_ATTRIBUTES = ("params", "input_size", "hidden_size", "dtype")
+
+
+def _check_part(layer, name: str) -> None:
+    """A part must follow the layer interface (any rnnlab recurrent layer or composite)."""
+    missing = [m for m in _METHODS if not callable(getattr(layer, m, None))]
+    missing += [a for a in _ATTRIBUTES if not hasattr(layer, a)]
+    if missing:
+        raise TypeError(f"{name} must be a recurrent layer (RNN, LSTM, GRU, Stacked, ...) with "
+                        f"{', '.join(_METHODS + _ATTRIBUTES)}; got {type(layer).__name__} "
+                        f"without {', '.join(missing)}")
+
+
+def _sequence_shape(cache) -> tuple:
+    """(T, B) of the input a cache was made from, or (None, None) if it does not say."""
+    if isinstance(cache, StackedCache):
+        return _sequence_shape(cache.caches[0]) if cache.caches else (None, None)
+    if isinstance(cache, BidirectionalCache):
+        return _sequence_shape(cache.fwd)
+    X = getattr(cache, "X", None)
+    return tuple(X.shape[:2]) if isinstance(X, np.ndarray) and X.ndim == 3 else (None, None)
 
 
 class PrefixedParams(MutableMapping):
@@ -66,9 +91,11 @@ def _prefixed(prefix: str, grads: dict) -> dict:
 
 
 class StackedCache(NamedTuple):
-    """Forward record of :class:`Stacked`: one cache per layer, bottom first."""
+    """Forward record of :class:`Stacked`: one cache per layer, bottom first; owner: the
+    token of the layer that made it."""
 
     caches: list
+    owner: object = None
 
 
 class Stacked:
@@ -80,8 +107,13 @@ class Stacked:
     """
 
     def __init__(self, layers: list):
-        if not isinstance(layers, (list, tuple)) or not layers:
+        if not isinstance(layers, (list, tuple)):
+            raise TypeError("layers must be a list of recurrent layers; got "
+                            f"{type(layers).__name__}")
+        if not layers:
             raise ValueError("layers must be a non-empty list of recurrent layers")
+        for l, layer in enumerate(layers):
+            _check_part(layer, f"layers[{l}]")
         for l in range(1, len(layers)):
             if layers[l].input_size != layers[l - 1].hidden_size:
                 raise ValueError(
@@ -96,16 +128,23 @@ class Stacked:
         self.hidden_size = layers[-1].hidden_size
         self.dtype = layers[0].dtype
         self.params = PrefixedParams({f"l{l + 1}": layer for l, layer in enumerate(layers)})
+        self._token = LayerToken()
 
     def __repr__(self):
         return f"Stacked({self.layers!r})"
 
-    def _states(self, state) -> list:
+    def _states(self, state, name: str = "state") -> list:
         if state is None:
             return [None] * len(self.layers)
         if not isinstance(state, (list, tuple)) or len(state) != len(self.layers):
-            raise TypeError(f"state must be None or a list of {len(self.layers)} per-layer states")
+            raise TypeError(f"{name} must be None or a list of {len(self.layers)} per-layer "
+                            f"states; got {type(state).__name__}")
         return list(state)
+
+    def _check_cache(self, cache) -> None:
+        check_cache(self, cache, StackedCache)
+        if not isinstance(cache.caches, list) or len(cache.caches) != len(self.layers):
+            raise ValueError(f"cache.caches must hold one cache per layer ({len(self.layers)})")
 
     def init_state(self, batch_size: int) -> list:
         return [layer.init_state(batch_size) for layer in self.layers]
@@ -117,15 +156,17 @@ class Stacked:
         for layer, s in zip(self.layers, self._states(state), strict=True):
             H, cache = layer.forward(H, s)
             caches.append(cache)
-        return H, StackedCache(caches)
+        return H, StackedCache(caches, self._token)
 
     def final_state(self, cache: StackedCache) -> list:
+        self._check_cache(cache)
         return [layer.final_state(c) for layer, c in zip(self.layers, cache.caches, strict=True)]
 
     def bptt(self, dH: np.ndarray, cache: StackedCache, dstate_T=None) -> BPTTResult:
         """dH (T, B, H_top) -> BPTTResult with per-layer lists in dstate0, dH_total, dC_total."""
+        self._check_cache(cache)
         n = len(self.layers)
-        dstates_T = self._states(dstate_T)
+        dstates_T = self._states(dstate_T, "dstate_T")
         grads, dstate0, dH_total, dC_total = {}, [None] * n, [None] * n, [None] * n
         d = dH
         for l in reversed(range(n)):
@@ -147,6 +188,7 @@ class BidirectionalCache(NamedTuple):
 
     fwd: object
     bwd: object
+    owner: object = None
 
 
 class Bidirectional:
@@ -159,6 +201,8 @@ class Bidirectional:
     """
 
     def __init__(self, fwd, bwd):
+        _check_part(fwd, "fwd")
+        _check_part(bwd, "bwd")
         if fwd.input_size != bwd.input_size:
             raise ValueError(f"fwd and bwd must have the same input_size; got "
                              f"{fwd.input_size} and {bwd.input_size}")
@@ -169,15 +213,17 @@ class Bidirectional:
         self.hidden_size = fwd.hidden_size + bwd.hidden_size
         self.dtype = fwd.dtype
         self.params = PrefixedParams({"fwd": fwd, "bwd": bwd})
+        self._token = LayerToken()
 
     def __repr__(self):
         return f"Bidirectional(fwd={self.fwd!r}, bwd={self.bwd!r})"
 
-    def _pair(self, state):
+    def _pair(self, state, name: str = "state"):
         if state is None:
             return None, None
         if not isinstance(state, (list, tuple)) or len(state) != 2:
-            raise TypeError("state must be None or the pair (fwd_state, bwd_state)")
+            raise TypeError(f"{name} must be None or the pair (fwd_{name}, bwd_{name}); got "
+                            f"{type(state).__name__}")
         return state
 
     def init_state(self, batch_size: int) -> tuple:
@@ -185,20 +231,26 @@ class Bidirectional:
 
     def forward(self, X: np.ndarray, state=None) -> tuple[np.ndarray, BidirectionalCache]:
         """X (T, B, D) -> H (T, B, H_fwd + H_bwd)."""
+        X = check_array(X, "X", (("T", None), ("B", None), ("D", self.input_size)),
+                        dtype=self.dtype)
         s_f, s_b = self._pair(state)
         H_f, cache_f = self.fwd.forward(X, s_f)  # (6.71)
         H_b, cache_b = self.bwd.forward(X[::-1], s_b)  # (6.72), in reversed time
-        return np.concatenate([H_f, H_b[::-1]], axis=-1), BidirectionalCache(cache_f, cache_b)
+        H = np.concatenate([H_f, H_b[::-1]], axis=-1)
+        return H, BidirectionalCache(cache_f, cache_b, self._token)
 
     def final_state(self, cache: BidirectionalCache) -> tuple:
+        check_cache(self, cache, BidirectionalCache)
         return self.fwd.final_state(cache.fwd), self.bwd.final_state(cache.bwd)
 
     def bptt(self, dH: np.ndarray, cache: BidirectionalCache, dstate_T=None) -> BPTTResult:
         """dH (T, B, H_fwd + H_bwd) -> BPTTResult (dX, (dstate0_fwd, dstate0_bwd), ...)."""
+        check_cache(self, cache, BidirectionalCache)
+        T, B = _sequence_shape(cache)
+        dH = check_array(dH, "dH", (("T", T), ("B", B), ("H", self.hidden_size)),
+                         dtype=self.dtype)
         Hf = self.fwd.hidden_size
-        if dH.ndim != 3 or dH.shape[-1] != self.hidden_size:
-            raise ValueError(f"dH must have shape (T, B, H={self.hidden_size}); got {dH.shape}")
-        ds_f, ds_b = self._pair(dstate_T)
+        ds_f, ds_b = self._pair(dstate_T, "dstate_T")
         r_f = self.fwd.bptt(np.ascontiguousarray(dH[..., :Hf]), cache.fwd, ds_f)
         r_b = self.bwd.bptt(np.ascontiguousarray(dH[::-1, :, Hf:]), cache.bwd, ds_b)
         grads = _prefixed("fwd", r_f.grads) | _prefixed("bwd", r_b.grads)
