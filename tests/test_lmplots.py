@@ -1,28 +1,15 @@
 """Chapter 6 figures: each helper draws what it is given, on the axes it is given, labelled."""
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from rnnlab.lm import LMRun  # noqa: E402
-from rnnlab.lmplots import (  # noqa: E402
+from rnnlab.lm import LMRun
+from rnnlab.lmplots import (
     bin_centres,
     plot_closer_shares,
     plot_learning_curves,
     plot_next_char,
 )
-from rnnlab.train import TrainHistory  # noqa: E402
-
-
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
+from rnnlab.train import TrainHistory
 
 
 def _run(loss_nats, val):

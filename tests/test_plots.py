@@ -1,14 +1,9 @@
 """Plot helpers: they draw what they are given on the axes they are given, and label it."""
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from rnnlab.plots import (  # noqa: E402
+from rnnlab.plots import (
     plot_activation,
     plot_curves,
     plot_depth_time,
@@ -16,13 +11,6 @@ from rnnlab.plots import (  # noqa: E402
     plot_steps_back,
     set_decade_ticks,
 )
-
-
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
 
 
 def test_grad_norms_log_scale_k_axis_and_bound(ax):
