@@ -2,13 +2,10 @@
 
 from collections import Counter
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-
-from rnnlab.cell_diagrams import (  # noqa: E402
+from rnnlab.cell_diagrams import (
     draw_bidirectional,
     draw_gru_cell,
     draw_lstm_cell,

@@ -1,14 +1,10 @@
 """Diagrams (smoke): each returns its axes and draws the right number of boxes of each kind."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from rnnlab.diagrams import PATTERNS, draw_io_pattern, draw_io_patterns, draw_unrolled_rnn  # noqa: E402,E501
+from rnnlab.diagrams import PATTERNS, draw_io_pattern, draw_io_patterns, draw_unrolled_rnn  # noqa: E501
 
 
 def _count(ax):

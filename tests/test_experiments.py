@@ -115,10 +115,7 @@ def test_unknown_cell_name_is_a_clear_error():
 
 
 def test_compare_table_and_plot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # the Agg backend is set in conftest.py
 
     c = compare(["RNN", "GRU"], adding_task(6), seeds=(0, 1), hidden_size=3, steps=12,
                 eval_every=4, eval_size=8, progress=False)

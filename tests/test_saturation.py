@@ -1,13 +1,9 @@
 """Saturation of a scaled RNN: none for small weights, most units for large ones."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from rnnlab.saturation import draw_saturation, saturation  # noqa: E402
+from rnnlab.saturation import draw_saturation, saturation
 
 X = np.random.default_rng(4).standard_normal((10, 16, 8))
 

@@ -1,13 +1,9 @@
 """The chapter-2 gradient profile: the bound holds, is attained near z = 0, and is drawn."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from rnnlab.vanishing import draw_profile, grad_profile  # noqa: E402
+from rnnlab.vanishing import draw_profile, grad_profile
 
 
 def test_profile_shapes_bound_and_normalisation():
