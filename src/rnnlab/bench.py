@@ -9,8 +9,9 @@ step — W x and U h forward; dX, dW, dU and dh_{t-1} backward — so its useful
     FLOPs = 6 T B G H (D + H)                                     (:func:`gflop`)
 
 (about 1.9 GFLOP for the LSTM at T=100, B=32, D=64, H=128). The achieved rate is divided
-by the rate of one large matrix product measured in the same run (before and after the
-layers, the higher of the two), the most this NumPy and BLAS can deliver on this machine;
+by the rate of one large matrix product measured in the same run (before, between and
+after the rounds of layer timings, the highest), the most this NumPy and BLAS can deliver
+on this machine;
 the rest of the time goes to element-wise gate arithmetic on one core (above all tanh,
 which the sigmoid is computed from), memory traffic and Python's per-step overhead. The
 last line compares the LSTM in float32 with the target of :data:`TARGET`.
@@ -125,21 +126,28 @@ def main(argv=None) -> list[BenchResult]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     args = parser.parse_args(argv)
-    repeats = 2 if args.quick else 7
+    repeats, rounds = (2, 1) if args.quick else (7, 3)
     results = []
-    print(f"T=100, B=32, D=64, H=128; best of {repeats} runs; {_machine_line()}")
+    print(f"T=100, B=32, D=64, H=128; best of {rounds} rounds x {repeats} runs; "
+          f"{_machine_line()}")
     print(f"{'layer':<6}{'dtype':<9}{'ms/fwd+bwd':>11}{'GFLOP':>8}{'GFLOP/s':>9}"
           f"{'of matmul':>11}")
     for dtype in (np.float32, np.float64):
-        peak = matmul_gflops(dtype, repeats=repeats)
-        print(f"matmul 1024^3 {np.dtype(dtype).name}: {peak:.1f} GFLOP/s")
-        measured = [bench_layer(name, dtype, peak, repeats=repeats)
-                    for name in ("RNN", "LSTM", "GRU")]
-        again = matmul_gflops(dtype, repeats=repeats)  # the peak may vary during the run:
-        if again > peak:  # divide by the higher of the two measurements
-            print(f"matmul 1024^3 {np.dtype(dtype).name} again: {again:.1f} GFLOP/s")
-            peak = again
-        for r in measured:
+        # rounds spread every measurement over the run, so that a slow spell of a shared
+        # machine does not decide a figure: each layer's fastest time and the highest
+        # matmul rate (measured before, between and after the rounds) are kept
+        peaks, best = [], {}
+        for _ in range(rounds):
+            peaks.append(matmul_gflops(dtype, repeats=repeats))
+            for name in ("RNN", "LSTM", "GRU"):
+                r = bench_layer(name, dtype, 1.0, repeats=repeats)
+                if name not in best or r.ms < best[name].ms:
+                    best[name] = r
+        peaks.append(matmul_gflops(dtype, repeats=repeats))
+        peak = max(peaks)
+        print(f"matmul 1024^3 {np.dtype(dtype).name}: {peak:.1f} GFLOP/s "
+              f"(highest of {len(peaks)}; lowest {min(peaks):.1f})")
+        for r in best.values():
             r = r._replace(fraction=r.gflops / peak)
             results.append(r)
             print(f"{r.layer:<6}{r.dtype:<9}{r.ms:>11.1f}{r.gflop:>8.3f}{r.gflops:>9.1f}"

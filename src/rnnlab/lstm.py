@@ -19,7 +19,10 @@ Variants (constructor switches):
   ``forget_bias``        initial value of b_f (NNDL advises 1 or 2)
 
 For speed the per-gate matrices are stacked into one (G H, D) and one (G H, H) matrix at
-the start of each pass, so a step costs one product ``h_prev @ U_all.T``.
+the start of each pass, so a step costs one product ``h_prev @ U_all.T``. The layer keeps
+its records column-major (each (B, N) array the transpose of contiguous (N, B) memory, see
+:meth:`~rnnlab.base.Recurrent._columns`), so that every gate block of a step is contiguous;
+the step functions read the same for any memory order, and keep the order they are given.
 """
 
 from __future__ import annotations
@@ -70,13 +73,16 @@ class LSTMSlopes(NamedTuple):
 
 class LSTMCache(NamedTuple):
     """Forward record of :class:`LSTM`: X (T, B, D); h0, c0 (B, H); steps: an
-    :class:`LSTMStep` whose fields are (T, B, H); owner: the token of the layer that made
-    it (``bptt`` accepts only its own caches)."""
+    :class:`LSTMStep` whose fields are (T, B, H); gates (T, B, G H): every step's gate
+    values [i, (f,) o, c~] in one array (steps.i, .o, .c_tilde and, with a forget gate,
+    .f are views of it); owner: the token of the layer that made it (``bptt`` accepts
+    only its own caches)."""
 
     X: np.ndarray
     h0: np.ndarray
     c0: np.ndarray
     steps: LSTMStep
+    gates: np.ndarray
     owner: object = None
 
 
@@ -102,17 +108,19 @@ def lstm_step_forward(a_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, U
     Returns h_t (B, H), c_t (B, H) and gates (B, G H) = [i, (f,) o, c~] after their
     nonlinearities. ``out``: optional arrays (h_t, c_t, gates, tanh(c_t)) to write into
     (gates may be a_t itself); the layer passes rows of its (T, B, .) records, so that
-    nothing is copied.
+    nothing is copied. New arrays follow a_t's memory order (``empty_like``).
     """
     H = h_prev.shape[1]
     h, c, gates, tanh_c = out if out is not None else (
         np.empty_like(c_prev), np.empty_like(c_prev), np.empty_like(a_t), np.empty_like(c_prev))
-    A = a_t + h_prev @ U_T  # (B, G H): all gate pre-activations in one product
+    A = np.matmul(h_prev, U_T, out=np.empty_like(a_t))  # (B, G H): U_g h_{t-1}, one product
+    A += a_t  # + W_g x_t + b_g: the pre-activations of all gate blocks
     if V:  # peepholes: i and f read c_{t-1} (6.61)-(6.62); o reads c_t (6.63), below
         A[:, :H] += c_prev * V["i"]
         if "f" in V:
             A[:, H:2 * H] += c_prev * V["f"]
-    gates[:, :-H] = sigmoid(A[:, :-H])  # the gates i, (f,) o
+    sig = slice(0, -2 * H if V else -H)  # the gates i, (f,) and, without peepholes, o
+    sigmoid(A[:, sig], out=gates[:, sig])
     np.tanh(A[:, -H:], out=gates[:, -H:])  # the candidate c~
     i, c_tilde = gates[:, :H], gates[:, -H:]
     if gates.shape[1] == 4 * H:
@@ -121,7 +129,7 @@ def lstm_step_forward(a_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, U
         f = 1 - i if coupled else 1
     np.add(f * c_prev, i * c_tilde, out=c)  # the memory cell c = f ⊙ c_prev + i ⊙ c~
     if V:
-        gates[:, -2 * H:-H] = sigmoid(A[:, -2 * H:-H] + c * V["o"])
+        sigmoid(A[:, -2 * H:-H] + c * V["o"], out=gates[:, -2 * H:-H])
     o = gates[:, -2 * H:-H]
     np.multiply(o, np.tanh(c, out=tanh_c), out=h)  # the output h = o ⊙ tanh(c)
     return h, c, gates
@@ -143,19 +151,21 @@ def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, s: LSTMStep, d: LSTMSlope
     dA, dc_t = out if out is not None else (np.empty((dh.shape[0], U_all.shape[0]), dh.dtype),
                                             np.empty_like(dc))
     dz_i, dz_o, dz_c = dA[:, :H], dA[:, -2 * H:-H], dA[:, -H:]  # views: the blocks of dA
-    dz_o[:] = dh * s.tanh_c * d.sig_o  # through h = o ⊙ tanh(c), then sigma
+    np.multiply(dh * s.tanh_c, d.sig_o, out=dz_o)  # through h = o ⊙ tanh(c), then sigma
     dc = np.add(dc, dh * s.o * d.tanh_c, out=dc_t)  # through tanh(c_t): the total dL/dc_t
     if V:
         dc += dz_o * V["o"]  # the output peephole reads c_t
-    dz_c[:] = dc * s.i * d.c_tilde  # candidate, through tanh
-    dz_i[:] = dc * (s.c_tilde - s.c_prev if coupled else s.c_tilde) * d.sig_i  # f = 1 - i
+    np.multiply(dc * s.i, d.c_tilde, out=dz_c)  # candidate, through tanh
+    np.multiply(dc * (s.c_tilde - s.c_prev if coupled else s.c_tilde), d.sig_i,
+                out=dz_i)  # input gate, through sigma (coupled: f = 1 - i)
     dc_prev = dc * s.f  # the cell path: diag(f_t)
     if d.sig_f is not None:
         dz_f = dA[:, H:2 * H]
-        dz_f[:] = dc * s.c_prev * d.sig_f  # forget gate, through sigma
+        np.multiply(dc * s.c_prev, d.sig_f, out=dz_f)  # forget gate, through sigma
     if V:
         dc_prev = dc_prev + dz_i * V["i"] + (dz_f * V["f"] if "f" in V else 0)
-    return LSTMStepGrad(dA, dA @ U_all, dc_prev, dc)
+    dh_prev = np.matmul(dA, U_all, out=np.empty_like(dh))  # all blocks' U_g^T dz_g at once
+    return LSTMStepGrad(dA, dh_prev, dc_prev, dc)
 
 
 class LSTM(Recurrent):
@@ -211,16 +221,19 @@ class LSTM(Recurrent):
         Hn = self.hidden_size
         h0, c0 = self._check_state(state, B)
         W_all, U_all, b_all, V = self._stacked()
-        U_T = np.ascontiguousarray(U_all.T)  # (H, G H)
-        A_in = (X.reshape(T * B, -1) @ W_all.T).reshape(T, B, -1)  # (T, B, G H): one product
-        A_in += b_all  # the input parts W_g x_t + b_g of all gates, all steps
-        H, C = np.empty((2, T + 1, B, Hn), self.dtype)  # h_t and c_t for t = 0..T
+        G = len(self.blocks) * Hn
+        A_in = np.matmul(X, W_all.T, out=self._columns(T, B, G))  # (T, B, G H): one product
+        b_rows = self._columns(B, G)  # b_all in every row, in A_in's memory order, so that
+        b_rows[:] = b_all  # the sum below runs over contiguous memory
+        A_in += b_rows  # the input parts W_g x_t + b_g of all gates, all steps
+        H, C = self._columns(2, T + 1, B, Hn)  # h_t and c_t for t = 0..T
         H[0], C[0] = h0, c0
-        gates, tanh_C = A_in, np.empty_like(H[1:])  # step t + 1 overwrites A_in[t] by its gates
+        gates, tanh_C = A_in, self._columns(T, B, Hn)  # step t + 1 overwrites A_in[t]
         for t in range(T):  # step t + 1 reads row t of the records and fills the next rows
-            lstm_step_forward(A_in[t], H[t], C[t], U_T, V, self.coupled,
+            lstm_step_forward(A_in[t], H[t], C[t], U_all.T, V, self.coupled,
                               out=(H[t + 1], C[t + 1], gates[t], tanh_C[t]))
-        return H[1:], LSTMCache(X, h0, c0, self._steps(gates, H, C, tanh_C), self._token)
+        steps = self._steps(gates, H, C, tanh_C)
+        return H[1:], LSTMCache(X, h0, c0, steps, gates, self._token)
 
     def _steps(self, gates, H, C, tanh_C) -> LSTMStep:
         """All steps' values as one LSTMStep of (T, B, H) views and arrays; H, C (T + 1,
@@ -250,19 +263,26 @@ class LSTM(Recurrent):
         dH = self._check_dH(dH, s.c.shape)
         dh_next, dc_next = self._check_dstate(dstate_T, B)
         W_all, U_all, _, V = self._stacked()
-        dA = np.empty((T, B, len(self.blocks) * Hn), self.dtype)  # (T, B, G H)
-        dH_total, dC_total = np.empty_like(dH), np.empty_like(dH)
+        G = len(self.blocks) * Hn
+        # dA (T, B, G H), the errors of all pre-activations, in (G H, T, B) memory: each
+        # step's (B, G H) slice is a column block, and all steps are one (T B, G H) matrix
+        dA = self._workspace.empty((G, T, B), self.dtype).transpose(1, 2, 0)
+        U_F = np.asfortranarray(U_all)  # in dA's memory order: a faster per-step product
+        dH_total, dC_total = self._columns(2, T, B, Hn)
+        np.copyto(dH_total, dH)  # dH in the records' memory order; the loop adds to it
         for t in reversed(range(T)):
-            dh = np.add(dH[t], dh_next, out=dH_total[t])  # the total dL/dh_t
+            dh = np.add(dH_total[t], dh_next, out=dH_total[t])  # the total dL/dh_t
             st = LSTMStep(*(f[t] for f in s))  # step t's values, each (B, H)
-            d = LSTMSlopes(st.i * (1 - st.i), st.f * (1 - st.f) if "f" in self.blocks else None,
-                           st.o * (1 - st.o), 1 - st.c_tilde**2, 1 - st.tanh_c**2)
-            g = lstm_step_backward(dh, dc_next, st, d, U_all, V, self.coupled,
+            sg = cache.gates[t, :, :-Hn]  # the gates i, (f,) o side by side
+            sg = sg * (1 - sg)  # sigma' = g (1 - g) of all of them at once
+            d = LSTMSlopes(sg[:, :Hn], sg[:, Hn:2 * Hn] if "f" in self.blocks else None,
+                           sg[:, -Hn:], 1 - st.c_tilde**2, 1 - st.tanh_c**2)
+            g = lstm_step_backward(dh, dc_next, st, d, U_F, V, self.coupled,
                                    out=(dA[t], dC_total[t]))
             dh_next, dc_next = g.dh_prev, g.dc_prev
-        dA2 = dA.reshape(T * B, -1)
+        dA2 = dA.reshape(T * B, G)  # (T B, G H): a view
         dW_all = dA2.T @ X.reshape(T * B, -1)  # (G H, D)
-        dU_all = dA2.T @ s.h_prev.reshape(T * B, Hn)  # (G H, H)
+        dU_all = dA2.T @ self._rows(s.h_prev)  # (G H, H)
         db_all = dA2.sum(axis=0)
         grads = {}
         for k, g in enumerate(self.blocks):
@@ -275,3 +295,13 @@ class LSTM(Recurrent):
             grads[f"V_{g}"] = (dA[..., k * Hn:(k + 1) * Hn] * cell).sum(axis=(0, 1))
         dX = (dA2 @ W_all).reshape(T, B, -1)  # (T, B, D): one product for all steps
         return BPTTResult(dX, (dh_next, dc_next), grads, dH_total, dC_total)
+
+    def _rows(self, R: np.ndarray) -> np.ndarray:
+        """A (T, B, N) record as one (T B, N) matrix for the bulk products: the view of a
+        contiguous (N, T, B) copy (one pass over memory; no copy of a C-ordered R)."""
+        T, B, N = R.shape
+        if R.flags.c_contiguous:
+            return R.reshape(T * B, N)
+        M = self._workspace.empty((N, T, B), R.dtype)
+        np.copyto(M, R.transpose(2, 0, 1))
+        return M.reshape(N, T * B).T
