@@ -153,3 +153,13 @@ def test_lstm_records_are_column_major():
     s = cache.steps
     for a in (s.i[2], s.f[2], s.o[2], s.c_tilde[2], s.c[2], s.h_prev[2], H[2]):
         assert a.shape == (2, 4) and a.T.flags.c_contiguous
+
+
+def test_a_pickled_layer_computes_the_same_with_an_empty_workspace():
+    rng = np.random.default_rng(4)
+    layer = LSTM(3, 4, rng=rng)
+    X = rng.standard_normal((5, 2, 3))
+    H, _ = layer.forward(X)
+    clone = pickle.loads(pickle.dumps(layer))
+    assert len(clone._workspace) == 0 and len(layer._workspace) > 0
+    np.testing.assert_array_equal(clone.forward(X)[0], H)

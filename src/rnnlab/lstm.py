@@ -61,8 +61,8 @@ class LSTMSlopes(NamedTuple):
     """Derivatives of the step's nonlinearities, each (B, H), computed from the step's
     values as its backward step starts: sig_i, sig_f, sig_o = sigma' = g (1 - g) of each
     gate (sig_f is None without a forget gate); c_tilde = 1 - c~^2; tanh_c = 1 - tanh(c)^2.
-    (Computing them for all steps at once would write five fresh (T, B, H) arrays, and on
-    first touch fresh memory costs more than the arithmetic.)"""
+    (Computed step by step they stay in the cache; for all steps at once they would be
+    five more (T, B, H) arrays written to memory and read back.)"""
 
     sig_i: np.ndarray
     sig_f: np.ndarray

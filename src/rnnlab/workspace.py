@@ -1,10 +1,14 @@
 """Record memory that a layer reuses from one pass to the next.
 
-A forward pass writes its records (gates, states) into fresh arrays, and the backward
-pass allocates as many again. Fresh memory is not free: the operating system maps it
-page by page on first touch, and at the benchmark size of :mod:`rnnlab.bench` an LSTM
-pass touches about 25 MB of it. On the 2-core test machine a first touch costs 0.3–0.4
-ms per MB, several milliseconds per pass — more than the element-wise gate arithmetic.
+A forward pass writes its records (gates, states) into new arrays, and the backward pass
+allocates as many again: about 24 MB per LSTM pass at the size of :mod:`rnnlab.bench`.
+Whether freed memory comes back cheaply is up to the C allocator: if it has returned the
+pages to the operating system, each 4 KB page is mapped again on first touch, and that
+can cost more than the arithmetic. Measured with ``python -m rnnlab.bench`` on the 2-core
+test machine (float32, a fresh ``np.empty`` for every record → this workspace): the LSTM
+29.4–29.9 → 21.4–21.6 ms per pass; the simple RNN 5.7 → 5.6 ms and the GRU 18.6 → 19.2
+ms, whose allocations the allocator happens to recycle (no gain, within noise). Reuse
+makes the timings independent of that luck.
 
 A :class:`Workspace` hands out arrays and takes them back when nobody uses them any
 more: an array is reused only when the workspace holds the last reference to it (no
@@ -17,6 +21,7 @@ a layer gives the copy an empty one.
 from __future__ import annotations
 
 import sys
+import threading
 
 import numpy as np
 
@@ -61,25 +66,28 @@ class Workspace:
     (a forgotten array in use stays valid: its holder keeps it alive).
     """
 
-    def __init__(self, budget: int = 256 * 2**20):
+    def __init__(self, budget: int = 128 * 2**20):
         self.budget = budget
         self._arrays: list[np.ndarray] = []  # least recently used first
+        self._lock = threading.Lock()  # two threads using one layer never get one array
 
     def empty(self, shape: tuple, dtype) -> np.ndarray:
         """An uninitialised array of ``shape`` and ``dtype``, reused if one is idle."""
         shape, dtype = tuple(shape), np.dtype(dtype)
-        k = _first_idle(self._arrays, shape, dtype, _IDLE_REFS)
-        a = self._arrays.pop(k) if k is not None else np.empty(shape, dtype)
-        if a.nbytes <= self.budget:
-            self._arrays.append(a)
-            total = sum(x.nbytes for x in self._arrays)
-            while total > self.budget:
-                total -= self._arrays.pop(0).nbytes
+        with self._lock:
+            k = _first_idle(self._arrays, shape, dtype, _IDLE_REFS)
+            a = self._arrays.pop(k) if k is not None else np.empty(shape, dtype)
+            if a.nbytes <= self.budget:
+                self._arrays.append(a)
+                total = sum(x.nbytes for x in self._arrays)
+                while total > self.budget:
+                    total -= self._arrays.pop(0).nbytes
         return a
 
     def clear(self) -> None:
         """Forget every array (their memory is freed once no one else holds them)."""
-        self._arrays.clear()
+        with self._lock:
+            self._arrays.clear()
 
     def __len__(self) -> int:
         return len(self._arrays)
@@ -92,4 +100,7 @@ class Workspace:
         return Workspace(self.budget)
 
     def __getstate__(self) -> dict:
-        return {"budget": self.budget, "_arrays": []}
+        return {"budget": self.budget}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["budget"])
