@@ -148,8 +148,7 @@ def test_repeated_passes_reuse_memory():
 def test_lstm_records_are_column_major():
     # each step's gate block is contiguous (H, B) memory: the layout the speed relies on
     rng = np.random.default_rng(3)
-    layer = LSTM(3, 4, rng=rng)
-    H, cache = layer.forward(rng.standard_normal((5, 2, 3)))
+    H, cache = LSTM(3, 4, rng=rng).forward(rng.standard_normal((5, 2, 3)))
     s = cache.steps
     for a in (s.i[2], s.f[2], s.o[2], s.c_tilde[2], s.c[2], s.h_prev[2], H[2]):
         assert a.shape == (2, 4) and a.T.flags.c_contiguous

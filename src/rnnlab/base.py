@@ -83,6 +83,16 @@ class Recurrent:
         *lead, B, N = shape
         return self._workspace.empty((*lead, N, B), self.dtype).swapaxes(-1, -2)
 
+    def _rows(self, R: np.ndarray) -> np.ndarray:
+        """A (T, B, N) record as one (T B, N) matrix for the bulk products: the view of a
+        contiguous (N, T, B) copy (one pass over memory; no copy of a C-ordered R)."""
+        T, B, N = R.shape
+        if R.flags.c_contiguous:
+            return R.reshape(T * B, N)
+        M = self._workspace.empty((N, T, B), R.dtype)
+        np.copyto(M, R.transpose(2, 0, 1))
+        return M.reshape(N, T * B).T
+
     # ---- the calling shape -------------------------------------------------------------
     def backward(self, dH: np.ndarray, cache) -> tuple:
         """dH (T, B, H) -> (dX (T, B, D), dstate0, grads keyed like params)."""

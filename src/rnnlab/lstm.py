@@ -295,13 +295,3 @@ class LSTM(Recurrent):
             grads[f"V_{g}"] = (dA[..., k * Hn:(k + 1) * Hn] * cell).sum(axis=(0, 1))
         dX = (dA2 @ W_all).reshape(T, B, -1)  # (T, B, D): one product for all steps
         return BPTTResult(dX, (dh_next, dc_next), grads, dH_total, dC_total)
-
-    def _rows(self, R: np.ndarray) -> np.ndarray:
-        """A (T, B, N) record as one (T B, N) matrix for the bulk products: the view of a
-        contiguous (N, T, B) copy (one pass over memory; no copy of a C-ordered R)."""
-        T, B, N = R.shape
-        if R.flags.c_contiguous:
-            return R.reshape(T * B, N)
-        M = self._workspace.empty((N, T, B), R.dtype)
-        np.copyto(M, R.transpose(2, 0, 1))
-        return M.reshape(N, T * B).T
