@@ -19,7 +19,6 @@ from ._checks import (
     check_positive_int,
     check_rng,
 )
-from .workspace import Workspace
 
 __all__ = ["BPTTResult", "Recurrent", "uniform_init"]
 
@@ -66,32 +65,6 @@ class Recurrent:
         self.params: dict[str, np.ndarray] = {}
         self._shapes: dict[str, tuple] = {}
         self._token = LayerToken()  # stored in every cache this layer makes
-        self._workspace = Workspace()  # record memory reused between passes
-
-    def _empty(self, *shape: int) -> np.ndarray:
-        """An uninitialised C-ordered array of ``shape`` for one pass's records, from the
-        layer's :class:`~rnnlab.workspace.Workspace` (reused once no cache holds it)."""
-        return self._workspace.empty(shape, self.dtype)
-
-    def _columns(self, *shape: int) -> np.ndarray:
-        """A record for one pass: an uninitialised array of ``shape`` (..., B, N) whose
-        memory is column-major — the transpose of contiguous (..., N, B) blocks, one column
-        per example as in NNDL's z = U h + W x + b — taken from the layer's
-        :class:`~rnnlab.workspace.Workspace`. A slice of N-wide gate blocks of such an array
-        is contiguous, so element-wise gate arithmetic on it runs at full speed (NumPy
-        follows the memory order); a (B, G H) row slice would be strided."""
-        *lead, B, N = shape
-        return self._workspace.empty((*lead, N, B), self.dtype).swapaxes(-1, -2)
-
-    def _rows(self, R: np.ndarray) -> np.ndarray:
-        """A (T, B, N) record as one (T B, N) matrix for the bulk products: the view of a
-        contiguous (N, T, B) copy (one pass over memory; no copy of a C-ordered R)."""
-        T, B, N = R.shape
-        if R.flags.c_contiguous:
-            return R.reshape(T * B, N)
-        M = self._workspace.empty((N, T, B), R.dtype)
-        np.copyto(M, R.transpose(2, 0, 1))
-        return M.reshape(N, T * B).T
 
     # ---- the calling shape -------------------------------------------------------------
     def backward(self, dH: np.ndarray, cache) -> tuple:

@@ -21,7 +21,7 @@ Variants (constructor switches):
 For speed the per-gate matrices are stacked into one (G H, D) and one (G H, H) matrix at
 the start of each pass, so a step costs one product ``h_prev @ U_all.T``. The layer keeps
 its records column-major (each (B, N) array the transpose of contiguous (N, B) memory, see
-:meth:`~rnnlab.base.Recurrent._columns`), so that every gate block of a step is contiguous;
+:meth:`LSTM._columns`), so that every gate block of a step is contiguous;
 the step functions read the same for any memory order, and keep the order they are given.
 """
 
@@ -34,6 +34,7 @@ import numpy as np
 from ._checks import check_real
 from .activations import sigmoid
 from .base import BPTTResult, Recurrent, uniform_init
+from .workspace import Workspace
 
 __all__ = ["LSTM", "LSTMCache", "LSTMStep", "LSTMSlopes", "LSTMStepGrad",
            "lstm_step_forward", "lstm_step_backward"]
@@ -183,6 +184,7 @@ class LSTM(Recurrent):
                  forget_gate: bool = True, peephole: bool = False, coupled: bool = False,
                  forget_bias: float = 1.0, dtype=np.float64):
         super().__init__(input_size, hidden_size, rng, dtype)
+        self._workspace = Workspace()  # record memory reused between passes
         forget_bias = check_real(forget_bias, "forget_bias")
         if coupled and not forget_gate:
             raise ValueError("coupled=True replaces the forget gate by 1 - i; "
@@ -205,6 +207,26 @@ class LSTM(Recurrent):
             for g in ("i", "f", "o") if "f" in self.blocks else ("i", "o"):
                 self._shapes[f"V_{g}"] = (H,)
                 self.params[f"V_{g}"] = uniform_init(rng, (H,), H, self.dtype)
+
+    def _columns(self, *shape: int) -> np.ndarray:
+        """A record for one pass: an uninitialised array of ``shape`` (..., B, N) whose
+        memory is column-major — the transpose of contiguous (..., N, B) blocks, one column
+        per example as in NNDL's z = U h + W x + b — taken from the layer's
+        :class:`~rnnlab.workspace.Workspace`. A slice of N-wide gate blocks of such an array
+        is contiguous, so element-wise gate arithmetic on it runs at full speed (NumPy
+        follows the memory order); a (B, G H) row slice would be strided."""
+        *lead, B, N = shape
+        return self._workspace.empty((*lead, N, B), self.dtype).swapaxes(-1, -2)
+
+    def _rows(self, R: np.ndarray) -> np.ndarray:
+        """A (T, B, N) record as one (T B, N) matrix for the bulk products: the view of a
+        contiguous (N, T, B) copy (one pass over memory; no copy of a C-ordered R)."""
+        T, B, N = R.shape
+        if R.flags.c_contiguous:
+            return R.reshape(T * B, N)
+        M = self._workspace.empty((N, T, B), R.dtype)
+        np.copyto(M, R.transpose(2, 0, 1))
+        return M.reshape(N, T * B).T
 
     def _stacked(self) -> tuple:
         p = self.params
