@@ -1,6 +1,6 @@
 """Reused record memory (rnnlab.workspace): reused only when idle, never under a live cache.
 
-The LSTM takes the arrays of its records from its :class:`Workspace`, which hands an array
+A layer takes the arrays of its records from its :class:`Workspace`, which hands an array
 out again only when nothing else refers to it. These tests pin down both halves: memory is
 reused when it is idle (the speed), and a cache, an output, a view or a gradient the caller
 still holds is never overwritten by a later pass (the correctness).

@@ -38,9 +38,9 @@ Shape legend used in every docstring: ``T`` time steps, ``B`` batch, ``D`` input
   (``TypeError`` for another kind of record, ``ValueError`` for another layer's cache).
 * Bad input raises ``ValueError``/``TypeError`` naming the argument and the expected shape.
 * Returned arrays have the shapes above but not always C order: the LSTM returns views of
-  its column-major records (see :mod:`rnnlab.lstm`). It reuses the memory of its records
-  from one call to the next (:mod:`rnnlab.workspace`), but only memory that nothing refers
-  to any more: an output, cache or gradient you keep is never overwritten.
+  its column-major records (see :mod:`rnnlab.lstm`). Each layer reuses the memory of its
+  records from one call to the next (:mod:`rnnlab.workspace`), but only memory that
+  nothing refers to any more: an output, cache or gradient you keep is never overwritten.
 """
 
 __version__ = "0.1.0"

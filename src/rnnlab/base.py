@@ -19,6 +19,7 @@ from ._checks import (
     check_positive_int,
     check_rng,
 )
+from .workspace import Workspace
 
 __all__ = ["BPTTResult", "Recurrent", "uniform_init"]
 
@@ -65,6 +66,12 @@ class Recurrent:
         self.params: dict[str, np.ndarray] = {}
         self._shapes: dict[str, tuple] = {}
         self._token = LayerToken()  # stored in every cache this layer makes
+        self._workspace = Workspace()  # record memory reused between passes
+
+    def _empty(self, *shape: int) -> np.ndarray:
+        """An uninitialised C-ordered array of ``shape`` for one pass's records, from the
+        layer's :class:`~rnnlab.workspace.Workspace` (reused once no cache holds it)."""
+        return self._workspace.empty(shape, self.dtype)
 
     # ---- the calling shape -------------------------------------------------------------
     def backward(self, dH: np.ndarray, cache) -> tuple:

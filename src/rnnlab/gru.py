@@ -141,16 +141,18 @@ class GRU(Recurrent):
         X = self._check_X(X)
         T, B, _ = X.shape
         (h0,) = self._check_state(state, B)
+        Hn = self.hidden_size
         p = self.params
         W_all = np.concatenate([p["W_z"], p["W_r"], p["W_h"]])  # (3H, D)
         b_all = np.concatenate([p["b_z"], p["b_r"], p["b_h"]])
         U_zr_T = np.concatenate([p["U_z"], p["U_r"]]).T.copy()  # (H, 2H)
         b_Uh = p.get("b_Uh")
-        A_in = (X.reshape(T * B, -1) @ W_all.T).reshape(T, B, -1)  # (T, B, 3H): one product
+        A_in = np.matmul(X.reshape(T * B, -1), W_all.T,  # (T, B, 3H): one product
+                         out=self._empty(T * B, 3 * Hn)).reshape(T, B, -1)
         A_in += b_all  # the input parts of all gates, all steps
-        H = np.empty((T + 1, B, self.hidden_size), self.dtype)  # h_0..h_T
+        H = self._empty(T + 1, B, Hn)  # h_0..h_T
         H[0] = h0
-        Z, R, H_tilde, N = np.empty((4,) + H[1:].shape, self.dtype)  # (T, B, H) records
+        Z, R, H_tilde, N = self._empty(4, T, B, Hn)  # (T, B, H) records
         for t in range(T):  # step t + 1 reads H[t] = h_t and writes H[t + 1] and row t
             gru_step_forward(A_in[t], H[t], U_zr_T, p["U_h"], b_Uh, self.reset_after,
                              out=(H[t + 1], Z[t], R[t], H_tilde[t], N[t]))
@@ -172,9 +174,8 @@ class GRU(Recurrent):
         (dh_next,) = self._check_dstate(dstate_T, B)
         p = self.params
         U_zr = np.concatenate([p["U_z"], p["U_r"]])  # (2H, H)
-        dA = np.empty((T, B, 3 * Hn), self.dtype)  # (T, B, 3H)
-        dN = np.empty_like(H)
-        dH_total = np.empty_like(H)
+        dA = self._empty(T, B, 3 * Hn)  # (T, B, 3H)
+        dN, dH_total = self._empty(2, T, B, Hn)
         for t in reversed(range(T)):
             dh = np.add(dH[t], dh_next, out=dH_total[t])  # the total dL/dh_t
             st = GRUStep(*(f[t] for f in s))  # step t's record, each (B, H)

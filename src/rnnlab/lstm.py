@@ -34,7 +34,6 @@ import numpy as np
 from ._checks import check_real
 from .activations import sigmoid
 from .base import BPTTResult, Recurrent, uniform_init
-from .workspace import Workspace
 
 __all__ = ["LSTM", "LSTMCache", "LSTMStep", "LSTMSlopes", "LSTMStepGrad",
            "lstm_step_forward", "lstm_step_backward"]
@@ -184,7 +183,6 @@ class LSTM(Recurrent):
                  forget_gate: bool = True, peephole: bool = False, coupled: bool = False,
                  forget_bias: float = 1.0, dtype=np.float64):
         super().__init__(input_size, hidden_size, rng, dtype)
-        self._workspace = Workspace()  # record memory reused between passes
         forget_bias = check_real(forget_bias, "forget_bias")
         if coupled and not forget_gate:
             raise ValueError("coupled=True replaces the forget gate by 1 - i; "

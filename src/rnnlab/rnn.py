@@ -84,13 +84,14 @@ class RNN(Recurrent):
         (h0,) = self._check_state(state, B)
         W, U, b = self.params["W"], self.params["U"], self.params["b"]
         f = self.activation.f
-        WX = (X.reshape(T * B, -1) @ W.T).reshape(T, B, -1)  # (T, B, H): one product
-        WX += b  # W x_t + b for all steps at once
-        A = np.empty((T, B, self.hidden_size), self.dtype)
-        H = np.empty_like(A) if self.residual else A
+        Hn = self.hidden_size
+        A = np.matmul(X.reshape(T * B, -1), W.T,
+                      out=self._empty(T * B, Hn)).reshape(T, B, -1)  # (T, B, H): one product
+        A += b  # W x_t + b for all steps at once; step t overwrites row t by a_t = f(z_t)
+        H = self._empty(T, B, Hn) if self.residual else A
         h = h0
         for t in range(T):
-            A[t] = rnn_step_forward(WX[t], h, U, f)
+            A[t] = rnn_step_forward(A[t], h, U, f)
             h = h + A[t] if self.residual else A[t]  # (6.50) or (6.6)
             H[t] = h
         return H, RNNCache(X, h0, A, H, self._token)
@@ -114,14 +115,14 @@ class RNN(Recurrent):
         dH = self._check_dH(dH, H.shape)
         (dh_next,) = self._check_dstate(dstate_T, B)
         U, df = self.params["U"], self.activation.df
-        dZ = np.empty_like(A)  # (T, B, H): delta_t = dL/dz_t
-        dH_total = np.empty_like(A)
+        dZ, dH_total = self._empty(2, T, B, Hn)  # dZ: delta_t = dL/dz_t
         for t in reversed(range(T)):
             dh = dH_total[t] = dH[t] + dh_next  # total dL/dh_t
             dZ[t], dh_next = rnn_step_backward(dh, A[t], U, df)
             if self.residual:
                 dh_next = dh_next + dh  # the identity path of (6.50)
-        H_prev = np.concatenate([h0[None], H[:-1]], axis=0)  # (T, B, H): h_{t-1}
+        H_prev = self._empty(T, B, Hn)  # (T, B, H): h_{t-1}
+        H_prev[0], H_prev[1:] = h0, H[:-1]
         dZ2 = dZ.reshape(T * B, Hn)
         grads = {"W": dZ2.T @ X.reshape(T * B, -1),
                  "U": dZ2.T @ H_prev.reshape(T * B, Hn),

@@ -2,20 +2,20 @@
 
 A forward pass writes its records (gates, states) into new arrays, and the backward pass
 allocates as many again: about 24 MB per LSTM pass at the size of :mod:`rnnlab.bench`.
-Whether freed memory comes back cheaply is up to the C allocator: if it has returned the
-pages to the operating system, each 4 KB page is mapped again on first touch, and that
-can cost more than the arithmetic. Measured with ``python -m rnnlab.bench`` on the 2-core
-test machine (float32, a fresh ``np.empty`` for every record → this workspace): the LSTM
-29.4–29.9 → 21.4–21.6 ms per pass, so :class:`~rnnlab.lstm.LSTM` takes its records from a
-workspace. The simple RNN (5.7 → 5.6 ms) and the GRU (18.6 → 19.2 ms), whose allocations
-the allocator happens to recycle, gained nothing and allocate afresh.
+Whether freed memory comes back cheaply is up to the C allocator and to everything that
+ran before: if it has returned the pages to the operating system, each 4 KB page is
+mapped again on first touch, and that can cost more than the arithmetic. Measured with
+``python -m rnnlab.bench`` on the 2-core test machine (float32, a fresh ``np.empty`` for
+every record → this workspace): the LSTM 30.6 → 21.5 ms per pass, the GRU (timed after
+the LSTM) 23.7 → 18.8 ms, the simple RNN 5.7 → 5.8 ms (no gain, no loss). Reuse makes
+the timings independent of the allocator's history.
 
 A :class:`Workspace` hands out arrays and takes them back when nobody uses them any
 more: an array is reused only when the workspace holds the last reference to it (no
 cache, result or view of it is alive anywhere), which CPython's reference count tells
 exactly. A cache the caller keeps is therefore never overwritten; the next pass simply
-gets other memory. A layer owns its workspace (no global state); copying or pickling a
-layer gives the copy an empty one.
+gets other memory. Each layer owns one workspace (no global state); copying or pickling
+a layer gives the copy an empty one.
 """
 
 from __future__ import annotations
