@@ -29,9 +29,23 @@ def test_wrong_input_size(rng):
         LSTM(3, 4, rng=rng).forward(np.zeros((5, 2, 4)))
 
 
-def test_empty_sequence(rng):
-    with pytest.raises(ValueError, match="X must have shape"):
-        GRU(3, 4, rng=rng).forward(np.zeros((0, 2, 3)))
+@pytest.mark.parametrize("shape", [(0, 2, 3), (5, 0, 3)])
+def test_empty_sequence_or_batch(rng, shape):
+    with pytest.raises(ValueError, match=re.escape(
+            f"X must have shape (T, B, D=3); got {shape}; every size must be positive")):
+        GRU(3, 4, rng=rng).forward(np.zeros(shape))
+
+
+def test_nested_lists_are_read_as_arrays(rng):
+    layer = RNN(3, 4, rng=rng)
+    X = rng.standard_normal((5, 2, 3))
+    np.testing.assert_array_equal(layer.forward(X.tolist())[0], layer.forward(X)[0])
+    # NumPy reads a list as float64: a float32 layer says how to give it float32
+    layer32 = RNN(3, 4, rng=rng, dtype=np.float32)
+    expected = ("a list was given, which NumPy reads as float64 "
+                "(pass np.asarray(X, dtype=np.float32))")
+    with pytest.raises(TypeError, match=re.escape(expected)):
+        layer32.forward(X.tolist())
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

@@ -95,11 +95,12 @@ def check_array(x, name: str, shape: tuple, dtype=None, finite: bool = True) -> 
     match exactly (layers never up-cast silently). With ``finite`` the array may not hold
     NaN or inf.
     """
-    if not isinstance(x, np.ndarray):
+    converted, type_name = not isinstance(x, np.ndarray), type(x).__name__
+    if converted:
         if isinstance(x, (list, tuple)) or np.isscalar(x):
             x = np.asarray(x)
         else:
-            raise TypeError(f"{name} must be a NumPy array; got {type(x).__name__}")
+            raise TypeError(f"{name} must be a NumPy array; got {type_name}")
     labels = []
     for s in shape:
         if isinstance(s, tuple):
@@ -113,11 +114,18 @@ def check_array(x, name: str, shape: tuple, dtype=None, finite: bool = True) -> 
     for s, got in zip(shape, x.shape, strict=True):
         size = s[1] if isinstance(s, tuple) else s
         if (size is not None and got != size) or got == 0:
-            raise ValueError(f"{name} must have shape {expected}; got {_fmt(x.shape)}")
+            empty = "; every size must be positive" if got == 0 else ""
+            raise ValueError(f"{name} must have shape {expected}; got {_fmt(x.shape)}{empty}")
     if dtype is not None and x.dtype != np.dtype(dtype):
         if not np.issubdtype(x.dtype, np.number):
             raise TypeError(f"{name} must be a {np.dtype(dtype)} array; got dtype {x.dtype}")
         what = name if name.isidentifier() else "it"
+        if converted:  # a list or scalar: NumPy chose the dtype, so say how to choose it
+            raise TypeError(
+                f"{name} must have dtype {np.dtype(dtype)} like the layer's parameters; a "
+                f"{type_name} was given, which NumPy reads as {x.dtype} (pass "
+                f"np.asarray({what}, dtype=np.{np.dtype(dtype)}))"
+            )
         raise TypeError(
             f"{name} must have dtype {np.dtype(dtype)} like the layer's parameters; got {x.dtype} "
             f"(convert with {what}.astype(np.{np.dtype(dtype)}))"
