@@ -40,10 +40,11 @@ define section
 	@printf '\n\033[1m==== %s ====\033[0m\n' $(1)
 endef
 
-.PHONY: help venv book test lab notebooks clean lint unit nbval hygiene build browser
+.PHONY: help venv book serve test lab notebooks clean lint unit nbval hygiene build browser
 
 help:
 	@echo "make book       build the HTML book into _build/html (creates .venv if needed)"
+	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)/ (PORT=... to change)"
 	@echo "make test       everything CI runs: ruff, unit tests, nbval, hygiene, clean build, browser"
 	@echo "make lab        open the notebooks in JupyterLab"
 	@echo "make notebooks  re-execute every notebook in the toc in place (outputs + widget state)"
@@ -67,7 +68,16 @@ book: venv
 	$(call section,"book: jupyter-book build --all (from the committed notebook outputs)")
 	@$(OFFLINE) $(BIN)/jupyter-book build --all -W -n --keep-going .
 	@echo
-	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+	@echo "Read the book: run \`make serve\` and open http://127.0.0.1:$(PORT)/"
+	@echo "(served over HTTP, so the search works; opened as a file:// page it does not)"
+
+# The built book over HTTP on this machine only (the search box fetches its index, which a
+# browser refuses for file:// pages). Ctrl-C stops it.
+PORT ?= 8000
+serve:
+	@test -f _build/html/index.html || { echo "no built book: run \`make book\` first" >&2; exit 1; }
+	@echo "Serving _build/html on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
 
 lab: venv
 	@echo "JupyterLab on the repository; the chapters are in chapters/ (Ctrl-C to stop)"

@@ -9,6 +9,13 @@ fails here instead of dropping out), every player has more than one frame, and d
 one and stepping each of its inputs with the keyboard changes the displayed frame; and an
 exercise solution dropdown opens.
 
+What a reader sees is checked too, on every page at a desktop (1280 px) and a phone (390 px)
+width with every dropdown and hidden cell opened: no raw Markdown table rows, raw TeX, MyST
+roles, labels or directive options in the text (outside code and typeset formulas); at the
+desktop width every display equation fits its column, and at the phone width one that does
+not sits in a horizontal scroll container; no image and no other element runs past the
+column unless it scrolls.
+
 Run by ``make test`` after the clean build (``pytest -m browser``; ``make browser`` builds
 first). The tests fail when ``_build/html`` is missing or older than a page's source: they
 would otherwise test a stale book. Without Chromium they skip with a message, except in CI
@@ -292,3 +299,128 @@ def test_an_exercise_solution_dropdown_opens(visit):
     solution.locator("button.toggle-button").click()
     body.wait_for(state="visible", timeout=5_000)
     assert body.inner_text().strip(), "the opened solution is empty"
+
+
+# ---- what the reader sees ------------------------------------------------------------------
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+# Open every sphinx-togglebutton admonition (solutions), every <details> (hidden cells,
+# dropdowns) on the page.
+OPEN_EVERYTHING = """() => {
+  document.querySelectorAll("details").forEach(d => { d.open = true; });
+  document.querySelectorAll(".toggle-hidden > .toggle-button, .toggle-hidden button.toggle-button")
+    .forEach(b => b.click());
+}"""
+
+# Rendering defects in the article, as strings. Text is read per block element, outside code,
+# scripts and typeset formulas. `fit` says whether display equations must fit their column
+# without scrolling (desktop) or may scroll inside a container (phone).
+RENDERING_DEFECTS = r"""fit => {
+  const article = document.querySelector("article.bd-article");
+  if (!article) return ["no article.bd-article on the page"];
+  const column = article.getBoundingClientRect();
+  const width = article.clientWidth;
+  const defects = [];
+  const SKIP = "pre, code, kbd, samp, script, style, textarea, mjx-container, .rnnlab-slider";
+  const blocks = new Map();
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const parent = n.parentElement;
+    if (!parent || parent.closest(SKIP)) continue;
+    const block = parent.closest("p, li, td, th, dt, dd, h1, h2, h3, h4, h5, h6, figcaption,"
+                                 + " caption, div, section") || parent;
+    blocks.set(block, (blocks.get(block) || "") + n.textContent);
+  }
+  const TEX = "operatorname|frac|partial|mathcal|mathbf|mathrm|odot|sigma|tanh|big|Big|left"
+    + "|right|sum|prod|cdot|tag|begin|end|qquad|quad|delta|alpha|gamma|top|text|hat|tilde"
+    + "|times|leq|geq|in|to|ldots|dots|sqrt|log|exp|max|min|lambda|theta|infty|nabla";
+  const PATTERNS = [
+    ["raw Markdown table row", /(^|\n)\s*\|[^\n]*\|\s*(\n|$)|\|\s*:?-{3,}:?\s*\|/],
+    ["raw TeX", new RegExp(`\\\\(${TEX})(?![a-zA-Z])|\\$\\$|\\$[^$\\n]{1,200}\\$|[_^]\\{`)],
+    ["raw MyST role",
+     /\{(eq|doc|ref|numref|cite|cite:[a-z]+|term|math|download|abbr|glue|prf:ref)\}`/],
+    ["raw MyST label or directive",
+     /(^|\n)\s*\([\w.:-]+\)=\s*(\n|$)|```\{|:::\{|(^|\n)\s*:[a-z-]+:\s/],
+  ];
+  for (const [block, text] of blocks) {
+    for (const [what, pattern] of PATTERNS) {
+      const m = text.match(pattern);
+      if (m) defects.push(`${what}: "...${text.slice(Math.max(0, m.index - 30), m.index + 60)
+                                            .replace(/\s+/g, " ")}..."`);
+    }
+  }
+  // inside an ancestor (up to the article) that scrolls sideways and fits the column
+  const scrolls = el => {
+    for (let a = el; a && a !== article; a = a.parentElement) {
+      const overflow = getComputedStyle(a).overflowX;
+      if ((overflow === "auto" || overflow === "scroll") && a.clientWidth <= width + 1) return true;
+    }
+    return false;
+  };
+  const label = el => {
+    const math = el.closest(".math");
+    return (math && (math.id || math.closest("[id]")?.id)) || el.className || el.tagName;
+  };
+  for (const eq of article.querySelectorAll('mjx-container[display="true"]')) {
+    const box = eq.getBoundingClientRect();
+    if (box.width === 0) continue;
+    const formula = (eq.querySelector("mjx-math") || eq).getBoundingClientRect().width;
+    const room = Math.min(eq.clientWidth, width);
+    if (fit && formula > room + 1)
+      defects.push(`display equation ${Math.round(formula)} px wide in ${Math.round(room)} px`
+                   + ` (near #${label(eq)}): break it over lines`);
+    else if (formula > room + 1 && !scrolls(eq))
+      defects.push(`display equation ${Math.round(formula)} px wide in ${Math.round(room)} px`
+                   + ` without a scroll container (near #${label(eq)})`);
+  }
+  for (const img of article.querySelectorAll("img")) {
+    const r = img.getBoundingClientRect();
+    if (r.width > 0 && (r.width > width + 1 || r.right > column.right + 1))
+      defects.push(`image ${Math.round(r.width)} px wide in a ${width} px column: `
+                   + img.currentSrc.slice(0, 60));
+  }
+  for (const el of article.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= column.right + 1 || el.closest("mjx-container, img"))
+      continue;
+    if (scrolls(el.parentElement || el)) continue;
+    if (getComputedStyle(el).position === "fixed") continue;
+    defects.push(`<${el.tagName.toLowerCase()} class="${el.className}"> runs ${Math.round(
+      r.right - column.right)} px past the column`);
+  }
+  return defects;
+}"""
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders_as_text_and_formulas(browser, server, path, width):
+    context = browser.new_context(viewport={"width": WIDTHS[width], "height": 900})
+    try:
+        page = context.new_page()
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+            server) or route.request.url.startswith(("data:", "blob:")) else route.abort())
+        page.goto(f"{server}/{path}.html", wait_until="load")
+        if page.locator(".math").count():
+            page.wait_for_function(
+                "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                timeout=30_000)
+            page.evaluate("() => MathJax.startup.promise")
+        page.evaluate(OPEN_EVERYTHING)
+        page.wait_for_timeout(200)  # the toggle buttons animate open
+        defects = page.evaluate(RENDERING_DEFECTS, width == "desktop")
+    finally:
+        context.close()
+    assert not defects, (f"{path} at {WIDTHS[width]} px: {len(defects)} rendering defect(s):\n  "
+                         + "\n  ".join(defects[:30]))
+
+
+
+def test_search_finds_a_chapter(visit):
+    """The book's search (served over HTTP, as `make serve` does) finds the LSTM chapter."""
+    page = visit("search").page
+    page.goto(page.url + "?q=forget+gate", wait_until="load")
+    results = page.locator("ul.search li")
+    results.first.wait_for(state="visible", timeout=20_000)
+    links = results.locator("a").evaluate_all("links => links.map(a => a.href)")
+    assert any("03_lstm" in link for link in links), f"search for 'forget gate' found {links}"
