@@ -388,6 +388,16 @@ RENDERING_DEFECTS = r"""fit => {
     defects.push(`<${el.tagName.toLowerCase()} class="${el.className}"> runs ${Math.round(
       r.right - column.right)} px past the column`);
   }
+  // Chinese text anywhere in the body is marked lang="zh-Hans" (_ext/zh_lang.py)
+  const han = /[\u3400-\u4dbf\u4e00-\u9fff]/;
+  const all = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = all.nextNode(); n; n = all.nextNode()) {
+    const parent = n.parentElement;
+    if (!parent || parent.closest("script, style") || !han.test(n.textContent)) continue;
+    if (parent.closest("[lang]")?.getAttribute("lang") !== "zh-Hans")
+      defects.push(`Chinese text not marked lang="zh-Hans": "${n.textContent.trim()
+                                                                .slice(0, 40)}"`);
+  }
   return defects;
 }"""
 
