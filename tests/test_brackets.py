@@ -135,3 +135,20 @@ def test_text_outside_the_language_is_rejected():
         BracketLanguage(p_open=0.5, p_close=0.5)
     with pytest.raises(ValueError, match="distinct"):
         BracketLanguage(letters="a(")
+
+
+@pytest.mark.parametrize("zipf", [np.nan, np.inf, -0.5, "1"])
+def test_zipf_must_be_a_finite_number_at_least_zero(zipf):
+    """zipf = NaN made every letter probability NaN without a word."""
+    with pytest.raises(ValueError, match="zipf must be a finite number >= 0"):
+        BracketLanguage(zipf=zipf)
+
+
+def test_numpy_probabilities_are_accepted():
+    lang = BracketLanguage(p_open=np.float32(0.04), p_close=np.float64(0.05),
+                           zipf=np.float32(1.5))
+    ref = BracketLanguage()
+    assert lang.p_open == pytest.approx(ref.p_open, rel=1e-7)
+    assert lang.entropy_rate() == pytest.approx(ref.entropy_rate(), rel=1e-6)
+    with pytest.raises(ValueError, match="p_open must lie in"):
+        BracketLanguage(p_open=np.nan)

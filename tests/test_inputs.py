@@ -353,3 +353,160 @@ def test_diagnostics_check_their_arrays(rng):
         forget_gate_products(GRU(3, 4, rng=rng).forward(X)[1])
     seed = np.full((2, 4), 0.5)
     np.testing.assert_allclose(state_grad_norms(layer, X, seed=seed), state_grad_norms(layer, X))
+
+
+# ---- composites refuse shared parts ----------------------------------------------------------
+def test_composites_refuse_one_layer_twice(rng):
+    layer = RNN(3, 3, rng=rng)
+    with pytest.raises(ValueError, match=re.escape("layers[1] is the same layer object as "
+                                                   "layers[0]")):
+        Stacked([layer, layer])
+    with pytest.raises(ValueError, match=re.escape("bwd is the same layer object as fwd")):
+        Bidirectional(layer, layer)
+
+
+def test_composites_refuse_shared_parameter_arrays(rng):
+    first, second = RNN(3, 3, rng=rng), RNN(3, 3, rng=rng)
+    second.params["U"] = first.params["U"]  # one array under two names
+    with pytest.raises(ValueError, match=re.escape("layers[1].params['U'] shares memory with "
+                                                   "layers[0].params['U']")):
+        Stacked([first, second])
+    second.params["U"] = first.params["W"][:, ::-1]  # a view of another parameter
+    with pytest.raises(ValueError, match=re.escape("bwd.params['U'] shares memory with "
+                                                   "fwd.params['W']")):
+        Bidirectional(first, second)
+    inner = Stacked([LSTM(3, 3, rng=rng), first])  # sharing through a nested composite
+    with pytest.raises(ValueError, match=re.escape("shares memory with layers[0].params")):
+        Stacked([inner, Bidirectional(GRU(3, 2, rng=rng), second)])
+
+
+def test_composites_accept_copies(rng):
+    import copy
+
+    layer = GRU(3, 3, rng=rng)
+    deep = Stacked([layer, copy.deepcopy(layer)])
+    X = rng.standard_normal((4, 2, 3))
+    H, cache = deep.forward(X)
+    _, _, grads = deep.backward(np.ones_like(H), cache)
+    assert set(grads) == set(deep.params)
+    Bidirectional(layer, copy.deepcopy(layer))
+
+
+# ---- caches, masked arrays and dstate_T -------------------------------------------------------
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU", "Stacked", "Bidirectional"])
+def test_final_state_refuses_the_cache_of_another_layer(rng, kind):
+    layer = _single_and_composite_layers(rng)[kind]
+    twin = _single_and_composite_layers(rng)[kind]
+    X = rng.standard_normal((5, 2, 3))
+    _, cache = layer.forward(X)
+    with pytest.raises(ValueError, match="cache was produced by a different layer"):
+        layer.final_state(twin.forward(X)[1])
+    with pytest.raises(TypeError, match="cache must be the"):
+        layer.final_state(tuple(cache))
+    layer.final_state(cache)  # its own cache is fine
+
+
+def test_masked_arrays_are_refused(rng):
+    """np.isfinite on a masked array skips the masked entries, so a NaN there would pass."""
+    X = np.ma.masked_array(np.zeros((5, 2, 3)), mask=False)
+    X[1, 1, 1] = np.nan
+    X[1, 1, 1] = np.ma.masked
+    with pytest.raises(TypeError, match=re.escape("X must be a plain NumPy array, not a masked "
+                                                  "array (np.ma)")):
+        RNN(3, 4, rng=rng).forward(X)
+    layer = LSTM(3, 4, rng=rng)
+    state = (np.ma.masked_array(np.zeros((2, 4))), np.zeros((2, 4)))
+    with pytest.raises(TypeError, match=re.escape("state[0] (h0) must be a plain NumPy array")):
+        layer.forward(np.zeros((5, 2, 3)), state)
+
+
+def test_bad_dstate_T_is_named_dstate_T(rng):
+    X = rng.standard_normal((5, 2, 3))
+    rnn = RNN(3, 4, rng=rng)
+    H, cache = rnn.forward(X)
+    with pytest.raises(ValueError, match=re.escape("dstate_T must have shape (B=2, H=4); "
+                                                   "got (2, 3)")):
+        rnn.bptt(np.ones_like(H), cache, dstate_T=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="dstate_T contains NaN or inf"):
+        rnn.bptt(np.ones_like(H), cache, dstate_T=np.full((2, 4), np.nan))
+    lstm = LSTM(3, 4, rng=rng)
+    H, cache = lstm.forward(X)
+    with pytest.raises(TypeError, match=re.escape("dstate_T must be None or the pair "
+                                                  "(dh_T, dc_T)")):
+        lstm.bptt(np.ones_like(H), cache, dstate_T=np.zeros((2, 4)))
+    with pytest.raises(ValueError, match=re.escape("dstate_T[1] (dc_T) must have shape "
+                                                   "(B=2, H=4)")):
+        lstm.bptt(np.ones_like(H), cache, dstate_T=(np.zeros((2, 4)), np.zeros((1, 4))))
+
+
+# ---- losses ----------------------------------------------------------------------------------
+def test_cross_entropy_of_an_empty_batch_is_refused():
+    with pytest.raises(ValueError, match="logits must hold at least one position"):
+        sce(np.zeros((0, 3)), np.zeros(0, int))
+    with pytest.raises(ValueError, match="logits must hold at least one position"):
+        sce(np.zeros((4, 0, 3)), np.zeros((4, 0), int))
+
+
+def test_float16_logits_are_refused_with_the_reason():
+    """In float16 the count of 70,000 positions overflows (max 65504): NaN loss, zero gradient."""
+    logits = np.zeros((70_000, 2), np.float16)
+    with pytest.raises(TypeError, match=re.escape("logits must be float32 or float64; float16 "
+                                                  "sums overflow at 65504")):
+        sce(logits, np.zeros(70_000, int))
+    with pytest.raises(TypeError, match="pred must be float32 or float64"):
+        mse(np.zeros((3, 1), np.float16), np.zeros((3, 1), np.float16))
+    loss, dlogits = sce(logits.astype(np.float32), np.zeros(70_000, int))  # as it says
+    assert loss == pytest.approx(np.log(2), rel=1e-6) and np.all(dlogits[:, 0] < 0)
+
+
+def test_softmax_reads_lists_and_refuses_bool_and_empty_classes():
+    np.testing.assert_array_equal(softmax([1.0, 2.0]), softmax(np.array([1.0, 2.0])))
+    np.testing.assert_array_equal(softmax([1, 2]), softmax(np.array([1.0, 2.0])))
+    with pytest.raises(TypeError, match="logits must be a float32 or float64 array; got dtype "
+                                        "bool"):
+        softmax(np.array([True, False]))
+    with pytest.raises(TypeError, match="logits must be a float32 or float64 array"):
+        sce(np.array([[True, False]]), np.array([0]))
+    with pytest.raises(ValueError, match=re.escape("logits must have shape (..., K) with K >= 1 "
+                                                   "classes; got (4, 0)")):
+        sce(np.zeros((4, 0)), np.zeros(4, int))
+    with pytest.raises(ValueError, match="K >= 1"):
+        softmax(np.zeros((4, 0)))
+
+
+def test_softmax_rows_with_infinities():
+    np.testing.assert_array_equal(softmax(np.array([0.0, -np.inf])), [1.0, 0.0])  # fine
+    with pytest.raises(ValueError, match=re.escape("logits contains +inf")):
+        softmax(np.array([[0.0, 1.0], [0.0, np.inf]]))
+    with pytest.raises(ValueError, match="a row of logits is all -inf"):
+        softmax(np.array([[0.0, 1.0], [-np.inf, -np.inf]]))
+    with pytest.raises(ValueError, match="logits contains NaN"):
+        softmax(np.array([np.nan, 1.0]))
+
+
+def test_mse_needs_an_array_with_an_axis():
+    with pytest.raises(ValueError, match=re.escape("pred must have shape (N..., K) with at "
+                                                   "least one value")):
+        mse(1.0, 2.0)
+    with pytest.raises(ValueError, match="pred must have shape"):
+        mse(np.zeros((0, 2)), np.zeros((0, 2)))
+    with pytest.raises(TypeError, match="pred must be a real-valued"):
+        mse(np.array([[True]]), np.array([[1.0]]))
+    assert mse(np.array([3.0]), np.array([1.0]))[0] == 4.0  # (K,): one position
+
+
+@pytest.mark.parametrize("mask", [0.5, np.full(4, 0.5), np.ones(4, int)])
+def test_masks_must_be_bool(mask):
+    with pytest.raises(TypeError, match="mask must be a bool array"):
+        sce(np.zeros((4, 3)), np.zeros(4, int), mask=mask)
+    with pytest.raises(TypeError, match="mask must be a bool array"):
+        mse(np.zeros((4, 3)), np.zeros((4, 3)), mask=mask)
+
+
+def test_composite_params_refuse_an_array_of_another_parameter(rng):
+    deep = Stacked([RNN(3, 3, rng=rng), RNN(3, 3, rng=rng)])
+    with pytest.raises(ValueError, match=re.escape("params['l2.U'] must not share memory with "
+                                                   "params['l1.U']; assign a copy")):
+        deep.params["l2.U"] = deep.params["l1.U"]
+    deep.params["l2.U"] = deep.params["l1.U"].copy()  # a copy is fine
+    np.testing.assert_array_equal(deep.layers[1].params["U"], deep.layers[0].params["U"])

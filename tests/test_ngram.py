@@ -161,6 +161,10 @@ def test_errors_name_the_argument():
         NGramModel(2, 4, smoothing="kneser-ney")
     with pytest.raises(ValueError, match="k must be a number > 0"):
         NGramModel(2, 4, smoothing="add-k", k=0)
+    for bad in (np.inf, np.nan, True):
+        with pytest.raises(ValueError, match="k must be a number > 0 and finite"):
+            NGramModel(2, 4, smoothing="add-k", k=bad)
+    assert NGramModel(2, 4, smoothing="add-k", k=np.float32(0.5)).k == 0.5  # NumPy numbers too
     with pytest.raises(RuntimeError, match="call fit"):
         NGramModel(2, 4).log2_prob([0, 1])
     with pytest.raises(ValueError, match=r"ids must lie in \[0, V=4\)"):

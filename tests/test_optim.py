@@ -179,3 +179,65 @@ def test_global_norm_of_huge_finite_gradients_is_finite_and_clippable():
     assert global_norm(g) == pytest.approx(5e200, rel=1e-14)
     clipped, _ = clip_grad_norm(g, 1.0)
     np.testing.assert_allclose(clipped["W"], [0.6, 0.8], rtol=1e-14)
+
+
+def test_clip_grad_norm_when_the_norm_itself_overflows_float64():
+    """||(1e308, 1e308, 1e308, 1e308)|| = 2e308 is beyond float64 (inf); the entries are
+    finite, so the gradient can still be clipped: to max_norm = 1, every entry 0.5."""
+    g = {"a": np.full(4, 1e308)}
+    clipped, total = clip_grad_norm(g, 1)
+    assert total == np.inf
+    np.testing.assert_allclose(clipped["a"], 0.5, rtol=1e-15)
+    assert global_norm(clipped) == pytest.approx(1.0, rel=1e-15)
+
+
+def test_global_norm_of_tiny_gradients_does_not_underflow_to_zero():
+    assert global_norm({"a": np.full(4, 1e-200)}) == pytest.approx(2e-200, rel=1e-15, abs=0)
+
+
+@pytest.mark.parametrize("bad", [np.array([3, 4]), np.array([True, False]), [1, 2]])
+def test_clipping_refuses_non_float_gradients(bad):
+    """Integer gradients rescaled in their own dtype came back as zeros."""
+    with pytest.raises(TypeError, match=r"grads\['a'\] must be a float array"):
+        clip_grad_norm({"a": bad, "b": np.ones(2)}, 1.0)
+    with pytest.raises(TypeError, match=r"grads\['a'\] must be a float array"):
+        global_norm({"a": bad})
+    with pytest.raises(TypeError, match=r"grads\['a'\] must be a float array"):
+        clip_grad_value({"a": bad}, 1.0)
+
+
+OPTIMISERS = [lambda: SGD(0.1), lambda: Momentum(0.1), lambda: Adagrad(0.1), lambda: Adam(0.1)]
+
+
+@pytest.mark.parametrize("make", OPTIMISERS, ids=["SGD", "Momentum", "Adagrad", "Adam"])
+@pytest.mark.parametrize("bad, exc, msg", [
+    (np.array([1.0, np.nan, 0.0]), ValueError, r"grads\['b'\] contains NaN or inf; no "
+                                               r"parameter was updated"),
+    (np.array([1.0, np.inf, 0.0]), ValueError, r"grads\['b'\] contains NaN or inf"),
+    (np.array([1, 2, 3]), TypeError, r"grads\['b'\] must be a float array; got dtype int64"),
+    (np.ones((1, 3)), ValueError, r"grads\['b'\] must have the shape of params\['b'\]"),
+])
+def test_a_step_with_a_bad_gradient_changes_no_parameter(make, bad, exc, msg):
+    """The check comes first: W (checked and updated first in a naive loop) stays as it was."""
+    params, grads = _problem()
+    opt = make()
+    opt.step(params, grads[0])  # one good step, so that running statistics exist
+    before = {k: v.copy() for k, v in params.items()}
+    state = {k: {n: a.copy() for n, a in v.items()} for k, v in vars(opt).items()
+             if isinstance(v, dict)}
+    with pytest.raises(exc, match=msg):
+        opt.step(params, {"W": grads[1]["W"], "b": bad})
+    for k in params:
+        np.testing.assert_array_equal(params[k], before[k])
+    assert opt.t == 1
+    for k, slots in state.items():  # the running statistics are untouched too
+        for n, a in slots.items():
+            np.testing.assert_array_equal(getattr(opt, k)[n], a)
+
+
+def test_a_gradient_beyond_the_float32_range_is_refused():
+    params = {"W": np.zeros(2, np.float32)}
+    with pytest.raises(ValueError, match=r"grads\['W'\] has entries beyond the range of "
+                                         r"params\['W'\].dtype float32"):
+        SGD(0.1).step(params, {"W": np.array([1e39, 0.0])})
+    np.testing.assert_array_equal(params["W"], 0)

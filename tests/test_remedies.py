@@ -173,3 +173,19 @@ def test_damped_antisymmetric_bad_arguments_raise():
         damped_antisymmetric(8, rng, rotation=0.5, margin=2.0)
     with pytest.raises(ValueError, match="hidden_size"):
         damped_antisymmetric(1, rng, rotation=0.5)
+
+
+@pytest.mark.parametrize("name", ["gated tanh", "normalised tanh"])
+def test_caches_of_another_layer_are_refused(name):
+    rng = np.random.default_rng(2)
+    layer, twin = LAYERS[name](3, 4, rng), LAYERS[name](3, 4, rng)
+    X = rng.standard_normal((5, 2, 3))
+    H, cache = layer.forward(X)
+    foreign = twin.forward(X)[1]
+    with pytest.raises(ValueError, match="cache was produced by a different layer"):
+        layer.final_state(foreign)
+    with pytest.raises(ValueError, match="cache was produced by a different layer"):
+        layer.bptt(np.ones_like(H), foreign)
+    with pytest.raises(TypeError, match="cache must be the"):
+        layer.bptt(np.ones_like(H), ResidualRNN(3, 4, rng=rng).forward(X)[1])
+    np.testing.assert_array_equal(layer.final_state(cache), H[-1])  # its own cache is fine

@@ -97,3 +97,19 @@ def test_next_char_distribution_is_the_stream_prediction_after_the_whole_prompt(
     np.testing.assert_allclose(q, after, rtol=1e-12)
     before = stream_probs(model, prompt[:, None], V)[-1, 0]
     assert not np.allclose(q, before, rtol=1e-6)
+
+
+@pytest.mark.parametrize("tau", [1e-300, 1e-320, 5e-324])
+def test_a_tiny_temperature_is_greedy_decoding(tau):
+    """logits / τ overflows for τ = 1e-320: the draw must still be the argmax, not id 0."""
+    logits = np.array([[0.3, 2.0, -1.0, 1.9], [-5.0, -4.0, -3.0, -3.5]])
+    np.testing.assert_array_equal(apply_temperature(logits, tau), [[0, 1, 0, 0], [0, 0, 1, 0]])
+    model, prompt = _model(), np.array([1, 3, 0])
+    greedy = sample(model, prompt, 12, np.random.default_rng(0), temperature=0)
+    tiny = sample(model, prompt, 12, np.random.default_rng(1), temperature=tau)
+    np.testing.assert_array_equal(tiny, greedy)
+
+
+def test_tiny_temperature_shares_the_mass_between_tied_logits():
+    p = apply_temperature(np.array([1.0, 3.0, 3.0, -np.inf]), 1e-320)
+    np.testing.assert_array_equal(p, [0.0, 0.5, 0.5, 0.0])

@@ -96,11 +96,6 @@ def check_array(x, name: str, shape: tuple, dtype=None, finite: bool = True) -> 
     NaN or inf.
     """
     converted, type_name = not isinstance(x, np.ndarray), type(x).__name__
-    if converted:
-        if isinstance(x, (list, tuple)) or np.isscalar(x):
-            x = np.asarray(x)
-        else:
-            raise TypeError(f"{name} must be a NumPy array; got {type_name}")
     labels = []
     for s in shape:
         if isinstance(s, tuple):
@@ -109,6 +104,17 @@ def check_array(x, name: str, shape: tuple, dtype=None, finite: bool = True) -> 
         else:
             labels.append(str(s))
     expected = "(" + ", ".join(labels) + ("," if len(labels) == 1 else "") + ")"
+    if isinstance(x, np.ma.MaskedArray):  # its isfinite() skips masked entries: a NaN hides
+        raise TypeError(f"{name} must be a plain NumPy array, not a masked array (np.ma); "
+                        f"fill the masked entries first, e.g. {name}.filled(0)")
+    if converted:
+        if not (isinstance(x, (list, tuple)) or np.isscalar(x)):
+            raise TypeError(f"{name} must be a NumPy array; got {type_name}")
+        try:
+            x = np.asarray(x)
+        except ValueError as err:  # a ragged nested list has no shape
+            raise ValueError(f"{name} must have shape {expected}; got a {type_name} whose "
+                             f"rows differ in length") from err
     if x.ndim != len(shape):
         raise ValueError(f"{name} must have shape {expected}; got {_fmt(x.shape)}")
     for s, got in zip(shape, x.shape, strict=True):

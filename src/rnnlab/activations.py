@@ -66,11 +66,33 @@ class Activation(NamedTuple):
     gamma: float
 
 
+# The derivatives, each through a = f(z). Module-level functions (not lambdas), so that a
+# layer holding an Activation can be pickled and copied to another process.
+def tanh_slope(a: np.ndarray) -> np.ndarray:
+    """tanh'(z) = 1 - a**2."""
+    return 1 - a * a
+
+
+def sigmoid_slope(a: np.ndarray) -> np.ndarray:
+    """sigma'(z) = a (1 - a)."""
+    return a * (1 - a)
+
+
+def relu_slope(a: np.ndarray) -> np.ndarray:
+    """relu'(z) = 1 where a > 0, else 0 (the kink at 0 counts as 0)."""
+    return (a > 0).astype(a.dtype)
+
+
+def identity_slope(a: np.ndarray) -> np.ndarray:
+    """identity'(z) = 1."""
+    return np.ones_like(a)
+
+
 ACTIVATIONS = {
-    "tanh": Activation("tanh", tanh, lambda a: 1 - a * a, 1.0),
-    "sigmoid": Activation("sigmoid", sigmoid, lambda a: a * (1 - a), 0.25),
-    "relu": Activation("relu", relu, lambda a: (a > 0).astype(a.dtype), 1.0),
-    "identity": Activation("identity", identity, lambda a: np.ones_like(a), 1.0),
+    "tanh": Activation("tanh", tanh, tanh_slope, 1.0),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_slope, 0.25),
+    "relu": Activation("relu", relu, relu_slope, 1.0),
+    "identity": Activation("identity", identity, identity_slope, 1.0),
 }
 
 

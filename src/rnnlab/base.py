@@ -110,18 +110,23 @@ class Recurrent:
         return check_array(X, "X", (("T", None), ("B", None), ("D", self.input_size)),
                            dtype=self.dtype)
 
-    def _check_state(self, state, B: int) -> tuple:
-        """Return the state as a tuple of ``n_states`` arrays of shape (B, H)."""
+    def _check_state(self, state, B: int, name: str = "state") -> tuple:
+        """Return the state as a tuple of ``n_states`` arrays of shape (B, H).
+
+        ``name`` is the argument named in errors: ``"state"`` (the initial state h0 or
+        (h0, c0)) or ``"dstate_T"`` (the gradient on the final state, dh_T or (dh_T, dc_T)).
+        """
         if state is None:
             return tuple(np.zeros((B, self.hidden_size), self.dtype)
                          for _ in range(self.n_states))
         if self.n_states == 1:
-            parts, names = (state,), ("state",)
+            parts, names = (state,), (name,)
         else:
+            h, c = ("h0", "c0") if name == "state" else ("dh_T", "dc_T")  # what the pair holds
             if not isinstance(state, (tuple, list)) or len(state) != self.n_states:
-                raise TypeError(f"state must be None or the pair (h0, c0), each of shape "
+                raise TypeError(f"{name} must be None or the pair ({h}, {c}), each of shape "
                                 f"(B={B}, H={self.hidden_size}); got {type(state).__name__}")
-            parts, names = tuple(state), ("state[0] (h0)", "state[1] (c0)")
+            parts, names = tuple(state), (f"{name}[0] ({h})", f"{name}[1] ({c})")
         return tuple(
             check_array(p, n, (("B", B), ("H", self.hidden_size)), dtype=self.dtype)
             for p, n in zip(parts, names, strict=True))
@@ -145,4 +150,4 @@ class Recurrent:
         if dstate_T is None:
             return tuple(np.zeros((B, self.hidden_size), self.dtype)
                          for _ in range(self.n_states))
-        return self._check_state(dstate_T, B)
+        return self._check_state(dstate_T, B, "dstate_T")

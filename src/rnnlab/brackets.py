@@ -27,12 +27,18 @@ log-probabilities of a text, whose negative mean over a long sample estimates h.
 from __future__ import annotations
 
 import bisect
+import numbers
 
 import numpy as np
 
 from ._checks import check_positive_int, check_rng
 
 __all__ = ["BracketLanguage"]
+
+
+def _is_real(v) -> bool:
+    """A real number (Python or NumPy, not a bool)."""
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
 
 
 def _entropy_bits(p: np.ndarray) -> np.ndarray:
@@ -67,14 +73,15 @@ class BracketLanguage:
             raise ValueError(f"the characters of pairs and letters must be distinct; got "
                              f"{chars!r}")
         self.max_depth = check_positive_int(max_depth, "max_depth")
-        for name, v in (("p_open", p_open), ("p_close", p_close)):
-            if not isinstance(v, (int, float)) or not 0 < v < 1:
+        for name, v in (("p_open", p_open), ("p_close", p_close)):  # NaN fails 0 < v < 1
+            if not _is_real(v) or not 0 < v < 1:
                 raise ValueError(f"{name} must lie in (0, 1); got {v!r}")
+        p_open, p_close = float(p_open), float(p_close)  # np.float32(0.04) is fine too
         if p_open + p_close >= 1:
             raise ValueError(f"p_open + p_close must be < 1 (letters need the rest); got "
                              f"{p_open} + {p_close}")
-        if not isinstance(zipf, (int, float)) or zipf < 0:
-            raise ValueError(f"zipf must be a number >= 0; got {zipf!r}")
+        if not _is_real(zipf) or not 0 <= zipf < np.inf:  # NaN and inf fail too
+            raise ValueError(f"zipf must be a finite number >= 0; got {zipf!r}")
         self.pairs, self.letters = pairs, letters
         self.p_open, self.p_close, self.zipf = float(p_open), float(p_close), float(zipf)
         self.alphabet = "".join(sorted(chars))

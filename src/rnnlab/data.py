@@ -15,6 +15,7 @@ or read from a file the reader supplies — no corpus is shipped with the packag
 
 from __future__ import annotations
 
+import numbers
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,7 +36,9 @@ def one_hot(ids, V: int, dtype=np.float64) -> np.ndarray:
         raise TypeError(f"ids must be an integer array; got dtype {ids.dtype}")
     if ids.size and (ids.min() < 0 or ids.max() >= V):
         raise ValueError(f"ids must lie in [0, V={V}); got range [{ids.min()}, {ids.max()}]")
-    return np.eye(V, dtype=check_dtype(dtype))[ids]
+    out = np.zeros(ids.shape + (V,), check_dtype(dtype))  # (..., V)
+    np.put_along_axis(out, ids[..., None], 1, axis=-1)  # a 1 at each id: no (V, V) identity
+    return out
 
 
 # ---- the adding problem -----------------------------------------------------------------
@@ -178,13 +181,19 @@ class CharCorpus:
     def __init__(self, text: str, val_fraction: float = 0.1):
         if not isinstance(text, str):
             raise TypeError(f"text must be a str; got {type(text).__name__}")
-        if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)) \
-                or not 0 <= val_fraction < 1:
+        if isinstance(val_fraction, (bool, np.bool_)) \
+                or not isinstance(val_fraction, numbers.Real) or not 0 <= val_fraction < 1:
             raise ValueError(f"val_fraction must be a number in [0, 1); got {val_fraction!r}")
+        val_fraction = float(val_fraction)  # np.float32(0.1) is as good as 0.1
         self.text = text
         self.vocab = Vocab(text)
         ids = self.vocab.encode(text)
         n_train = len(ids) - int(round(val_fraction * len(ids)))
+        if n_train == 0 or (val_fraction > 0 and n_train == len(ids)):
+            empty = "training" if n_train == 0 else "validation"
+            raise ValueError(f"val_fraction={val_fraction:g} of a text of {len(ids)} characters "
+                             f"leaves the {empty} split empty; give a longer text or another "
+                             f"val_fraction (0 for no validation split)")
         self.train_ids, self.val_ids = ids[:n_train], ids[n_train:]
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_array, check_positive_int, check_rng
+from ._checks import check_array, check_dtype, check_positive_int, check_real, check_rng
 from .lstm import LSTMCache
 
 __all__ = ["recurrent_matrix", "state_grad_norms", "jacobians", "jacobian_norms",
@@ -38,11 +38,13 @@ def recurrent_matrix(n: int, rng: np.random.Generator, *, spectral_radius: float
     """
     n = check_positive_int(n, "n")
     rng = check_rng(rng)
+    dtype = check_dtype(dtype)  # an int dtype would round every entry (|U_ij| < 1) to 0
     if (spectral_radius is None) == (sigma_max is None):
         raise ValueError("give exactly one of spectral_radius or sigma_max")
-    target = spectral_radius if sigma_max is None else sigma_max
-    if not np.isfinite(target) or target < 0:
-        raise ValueError(f"the target radius/norm must be a finite number >= 0; got {target}")
+    name = "spectral_radius" if sigma_max is None else "sigma_max"
+    target = check_real(spectral_radius if sigma_max is None else sigma_max, name)
+    if target < 0:
+        raise ValueError(f"{name} must be a finite number >= 0; got {target}")
     M = rng.standard_normal((n, n)) / np.sqrt(n)
     if kind == "orthogonal":
         Q, R = np.linalg.qr(M)
@@ -132,8 +134,14 @@ def jacobian_norms(layer, X: np.ndarray, state=None, *, sample: int = 0, wrt: st
 
 
 def product_bound(gamma: float, sigma_1: float, T: int) -> np.ndarray:
-    """The bound (gamma sigma_1)^(T - k) for k = 1..T, shape (T,) (NNDL (6.48))."""
+    """The bound (gamma sigma_1)^(T - k) for k = 1..T, shape (T,) (NNDL (6.48)).
+
+    gamma = sup |f'| and sigma_1 (the largest singular value of U): finite numbers >= 0.
+    """
     T = check_positive_int(T, "T")
+    for name, v in (("gamma", gamma), ("sigma_1", sigma_1)):
+        if check_real(v, name) < 0:
+            raise ValueError(f"{name} must be a finite number >= 0; got {v}")
     return float(gamma * sigma_1) ** (T - np.arange(1, T + 1, dtype=np.float64))
 
 

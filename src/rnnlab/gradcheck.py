@@ -31,7 +31,9 @@ the analytic gradient, so a wrong gradient is still caught.
 
 The relative error of an analytic
 gradient ``a`` against the numerical ``n`` is ||a - n|| / (||a|| + ||n||) (Euclidean norms
-over the whole array; 0 when both are exactly zero).
+over the whole array; 0 when both are exactly zero). A check fails on NaN rather than
+skipping it: if either gradient holds a NaN or an inf (a layer whose state overflowed),
+the error is NaN, and so is the report's maximum, so the check does not pass.
 
 Nothing here mutates its inputs: :func:`check_layer` perturbs a deep copy of the layer.
 """
@@ -39,6 +41,7 @@ Nothing here mutates its inputs: :func:`check_layer` perturbs a deep copy of the
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -94,6 +97,8 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6,
     d2 = np.array([diff(i, 2 * eps) for i in idx], dtype=np.float64)
     gflat[idx] = (8 * d1 - d2) / (12 * eps)
     for _ in range(3 if refine and idx.size else 0):
+        if not np.isfinite(gflat[idx]).all():
+            break  # a NaN or inf (an overflowed L) stays so at any eps: the check fails anyway
         # the most curved entry: its two-point estimates at eps and 2 eps differ most
         k = int(np.argmax(np.abs(d2 / (4 * eps) - d1 / (2 * eps))))
         g = gflat[idx[k]]
@@ -114,14 +119,26 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6,
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
-    """||a - n|| / (||a|| + ||n||) over the entries where ``numeric`` is not NaN."""
+    """||a - n|| / (||a|| + ||n||) over all entries (0 when both are exactly zero).
+
+    NaN if either array holds a NaN or an inf: such a gradient is wrong, whatever the other
+    entries say. (Compare only the entries :func:`numerical_gradient` computed when it was
+    given ``indices``; the others are NaN.) Both arrays are first scaled by the same
+    power of two, which is exact, so that huge or tiny gradients do not overflow or
+    underflow in the norms.
+    """
     a, n = np.asarray(analytic, np.float64), np.asarray(numeric, np.float64)
     if a.shape != n.shape:
         raise ValueError(f"analytic and numeric gradients differ in shape: {a.shape} vs {n.shape}")
-    keep = ~np.isnan(n)
-    a, n = a[keep], n[keep]
+    if not (np.isfinite(a).all() and np.isfinite(n).all()):
+        return math.nan
+    top = max(float(np.abs(a).max(initial=0.0)), float(np.abs(n).max(initial=0.0)))
+    if top == 0:
+        return 0.0
+    scale = math.ldexp(1.0, -math.frexp(top)[1])  # 2**-e with top = f 2**e, f in [0.5, 1)
+    a, n = a * scale, n * scale
     denom = np.linalg.norm(a) + np.linalg.norm(n)
-    return 0.0 if denom == 0 else float(np.linalg.norm(a - n) / denom)
+    return float(np.linalg.norm(a - n) / denom)
 
 
 class GradCheckReport(NamedTuple):
@@ -130,9 +147,10 @@ class GradCheckReport(NamedTuple):
     Names are the parameter names, plus ``"X"`` and ``"state"`` (``"state.h"``,
     ``"state.c"`` for an LSTM; ``"state[0]"``, ``"state[1].h"``, ... for the layers of a
     Stacked; ``"state.fwd"``, ``"state.bwd.c"``, ... for a Bidirectional). ``max_error``
-    is the largest; ``passed`` is ``max_error <= tol``. ``str(report)`` is a table whose
-    numbers are rounded to one significant digit in the exponent, so it reads the same on
-    any BLAS.
+    is the largest, NaN if any error is NaN (a non-finite gradient); ``passed`` is
+    ``max_error <= tol``, so False then; ``failed`` lists the names that did not pass.
+    ``str(report)`` is a table whose numbers are rounded to one significant digit in the
+    exponent, so it reads the same on any BLAS.
     """
 
     errors: dict
@@ -140,11 +158,16 @@ class GradCheckReport(NamedTuple):
 
     @property
     def max_error(self) -> float:
-        return max(self.errors.values())
+        return float(np.max(list(self.errors.values())))  # np.max propagates NaN; max() not
 
     @property
     def passed(self) -> bool:
         return self.max_error <= self.tol
+
+    @property
+    def failed(self) -> list:
+        """The names whose error is above ``tol`` or NaN."""
+        return [name for name, err in self.errors.items() if not err <= self.tol]
 
     def __str__(self) -> str:
         width = max(len(k) for k in self.errors)
@@ -159,6 +182,8 @@ def _order(err: float) -> str:
     """An error shown only by its order of magnitude ("< 1e-09"), stable across machines."""
     if err == 0:
         return "0"
+    if not math.isfinite(err):
+        return str(err)  # "nan": a gradient held NaN or inf
     return f"< 1e{int(np.floor(np.log10(err))) + 1:+03d}"
 
 
@@ -205,24 +230,53 @@ def _has_kinks(layer) -> bool:
     return act is not None and act.name == "relu"
 
 
+#: the seed of the random weights G_T of the final-state term of :func:`check_layer`: fixed,
+#: so that the check draws nothing from the caller's ``rng`` beyond the loss weights
+_FINAL_STATE_SEED = 6
+
+
+def _random_like(state, rng: np.random.Generator):
+    """Standard-normal arrays in the nested form of ``state`` (an array, or a tuple or list
+    of such forms, as ``final_state`` returns them)."""
+    if isinstance(state, np.ndarray):
+        return rng.standard_normal(state.shape).astype(state.dtype)
+    return type(state)(_random_like(s, rng) for s in state)
+
+
+def _dot(a, b) -> float:
+    """sum(a * b) over every array of two states of the same nested form."""
+    if isinstance(a, np.ndarray):
+        return float(np.sum(a * b))
+    return sum(_dot(x, y) for x, y in zip(a, b, strict=True))
+
+
 def check_layer(layer, X: np.ndarray, state=None, *, loss="every", rng=None,
                 eps: float | None = None, order: int | None = None, tol: float = 1e-7,
                 max_entries: int | None = None, refine: bool | None = None,
                 ) -> GradCheckReport:
-    """Compare ``layer.backward`` with central differences for every parameter, X and state.
+    """Compare ``layer.bptt`` with central differences for every parameter, X and state.
 
-    layer: any rnnlab recurrent layer; X (T, B, D); state as the layer takes it (None for
-    zeros, then no state gradient is checked). ``loss``: ``"every"`` / ``"last"`` for a
-    random linear loss on every step / the last step (needs ``rng``), or a function
-    ``H -> (L, dL/dH)``. ``eps``, ``order``: see :func:`numerical_gradient`; by default
-    the five-point stencil with eps = 1e-3 for smooth layers, and the two-point formula
-    with eps = 1e-6 for layers with a kink (relu): a difference quotient whose points
-    straddle z = 0 measures nothing, and with eps = 1e-6 almost no pre-activation lies
-    that close to the kink. ``refine`` (order 4 only, on by default): shrink eps for an
-    array whose truncation error shows (see the module docstring).
-    ``max_entries``: check at most this many random entries per array
-    (all by default). Works on deep copies: the layer, X and state are left untouched.
+    layer: any rnnlab recurrent layer, built with ``dtype=np.float64`` (a difference
+    quotient in float32 resolves only about 1e-3 of a gradient, so float32 is refused);
+    X (T, B, D); state as the layer takes it (None for zeros, then no state gradient is
+    checked). ``loss``: ``"every"`` / ``"last"`` for a random linear loss on every step /
+    the last step (needs ``rng``), or a function ``H -> (L, dL/dH)``. To the loss is added
+    a random linear term in the final state, <G_T, final_state> (G_T drawn from a fixed
+    seed), whose gradient enters ``bptt`` as ``dstate_T``: so the path from the final
+    state back (dc_T of an LSTM included) is checked too. ``eps``, ``order``: see
+    :func:`numerical_gradient`; by default the five-point stencil with eps = 1e-3 for
+    smooth layers, and the two-point formula with eps = 1e-6 for layers with a kink
+    (relu): a difference quotient whose points straddle z = 0 measures nothing, and with
+    eps = 1e-6 almost no pre-activation lies that close to the kink. ``refine`` (order 4
+    only, on by default): shrink eps for an array whose truncation error shows (see the
+    module docstring). ``max_entries``: check at most this many random entries per array
+    (all by default). A NaN or inf in either gradient of an array makes its error NaN
+    and the check fail. Works on deep copies: the layer, X and state are left untouched.
     """
+    dtype = np.dtype(getattr(layer, "dtype", np.float64))
+    if dtype != np.float64:
+        raise TypeError(f"gradient checks need float64: build the layer with "
+                        f"dtype=np.float64; got a {dtype} layer")
     kinks = _has_kinks(layer)
     eps = eps if eps is not None else (1e-6 if kinks else 1e-3)
     order = order if order is not None else (2 if kinks else 4)
@@ -230,30 +284,32 @@ def check_layer(layer, X: np.ndarray, state=None, *, loss="every", rng=None,
     layer = copy.deepcopy(layer)
     X = np.array(X, copy=True)
     state = copy.deepcopy(state)
-    H, cache = layer.forward(X, state)
-    if callable(loss):
-        loss_fn = loss
-    else:
-        rng = check_rng(rng)
-        loss_fn = linear_loss(H.shape, rng, loss, H.dtype)
-    _, dH = loss_fn(H)
-    dX, dstate0, grads = layer.backward(dH, cache)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow shows as a NaN error
+        H, cache = layer.forward(X, state)
+        if callable(loss):
+            loss_fn = loss
+        else:
+            rng = check_rng(rng)
+            loss_fn = linear_loss(H.shape, rng, loss, H.dtype)
+        G_T = _random_like(layer.final_state(cache), np.random.default_rng(_FINAL_STATE_SEED))
+        _, dH = loss_fn(H)
+        r = layer.bptt(dH, cache, G_T)  # dL/d(final state) = G_T comes in as dstate_T
 
-    def f() -> float:
-        return loss_fn(layer.forward(X, state)[0])[0]
+        def f() -> float:
+            H, cache = layer.forward(X, state)
+            return loss_fn(H)[0] + _dot(G_T, layer.final_state(cache))
 
-    def pick(a):
-        if max_entries is None or a.size <= max_entries:
-            return None
-        return np.random.default_rng(a.size).choice(a.size, max_entries, replace=False)
+        def error(analytic, a) -> float:  # analytic against numerical dL/da
+            idx = None
+            if max_entries is not None and a.size > max_entries:
+                idx = np.random.default_rng(a.size).choice(a.size, max_entries, replace=False)
+            numeric = numerical_gradient(f, a, eps, idx, order, refine)
+            if idx is None:
+                return relative_error(analytic, numeric)
+            return relative_error(np.ravel(analytic)[idx], numeric.reshape(-1)[idx])
 
-    def numeric(a):
-        return numerical_gradient(f, a, eps, pick(a), order, refine)
-
-    errors = {}
-    for name, p in layer.params.items():
-        errors[name] = relative_error(grads[name], numeric(p))
-    errors["X"] = relative_error(dX, numeric(X))
-    for name, s, ds in _state_items(layer, state, dstate0):
-        errors[name] = relative_error(ds, numeric(s))
+        errors = {name: error(r.grads[name], p) for name, p in layer.params.items()}
+        errors["X"] = error(r.dX, X)
+        for name, s, ds in _state_items(layer, state, r.dstate0):
+            errors[name] = error(ds, s)
     return GradCheckReport(errors, tol)

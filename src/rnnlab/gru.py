@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_real
+from ._checks import check_cache, check_real
 from .activations import sigmoid
 from .base import BPTTResult, Recurrent, uniform_init
 
@@ -159,7 +159,8 @@ class GRU(Recurrent):
         return H[1:], GRUCache(X, h0, H[1:], GRUStep(H[:-1], Z, R, H_tilde, N), self._token)
 
     def final_state(self, cache: GRUCache) -> np.ndarray:
-        """h_T (B, H)."""
+        """h_T (B, H), from a cache made by this layer's forward."""
+        check_cache(self, cache, GRUCache)
         return cache.H[-1]
 
     def bptt(self, dH: np.ndarray, cache: GRUCache, dstate_T=None) -> BPTTResult:

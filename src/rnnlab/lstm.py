@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_real
+from ._checks import check_cache, check_real
 from .activations import sigmoid
 from .base import BPTTResult, Recurrent, uniform_init
 
@@ -267,7 +267,8 @@ class LSTM(Recurrent):
         return LSTMStep(H[:-1], C[:-1], i, f, o, c_tilde, C[1:], tanh_C)
 
     def final_state(self, cache: LSTMCache) -> tuple[np.ndarray, np.ndarray]:
-        """(h_T, c_T), each (B, H)."""
+        """(h_T, c_T), each (B, H), from a cache made by this layer's forward."""
+        check_cache(self, cache, LSTMCache)
         s = cache.steps
         return s.o[-1] * s.tanh_c[-1], s.c[-1]
 

@@ -39,6 +39,8 @@ count. The probabilities are the same either way; only the numbering differs.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ._checks import check_positive_int
@@ -114,8 +116,10 @@ class NGramModel:
         self.V = check_positive_int(vocab_size, "vocab_size")
         if smoothing not in ("add-k", "interpolated"):
             raise ValueError(f"smoothing must be 'add-k' or 'interpolated'; got {smoothing!r}")
-        if smoothing == "add-k" and not (isinstance(k, (int, float)) and k > 0):
-            raise ValueError(f"k must be a number > 0 for add-k smoothing; got {k!r}")
+        if smoothing == "add-k" and not (isinstance(k, numbers.Real)
+                                         and not isinstance(k, (bool, np.bool_))
+                                         and 0 < k < np.inf):
+            raise ValueError(f"k must be a number > 0 and finite for add-k smoothing; got {k!r}")
         self.ranked = self.V ** self.order >= _CODE_LIMIT  # codes V^order would overflow
         self.smoothing, self.k = smoothing, float(k)
         self.counts: list | None = None

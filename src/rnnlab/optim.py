@@ -4,10 +4,11 @@ Shape legend: every gradient ``grads[name]`` has the shape of ``params[name]`` (
 ``W`` (H, D), ``U`` (H, H), ``b`` (H,)); the update rules below act entry by entry.
 
 Every optimiser has one method, ``opt.step(params, grads)``: it checks that ``grads`` has
-exactly the keys and shapes of ``params`` and then changes the arrays of ``params`` in
-place (a layer whose ``params`` dict is passed is trained; float32 stays float32). Any
-running statistics (velocity, squared-gradient sums, Adam's moments) live inside the
-optimiser, one array per parameter name — so use one optimiser per model.
+exactly the keys and shapes of ``params``, float dtypes and no NaN or inf, and only then
+changes the arrays of ``params`` in place (a layer whose ``params`` dict is passed is
+trained; float32 stays float32). Any running statistics (velocity, squared-gradient
+sums, Adam's moments) live inside the optimiser, one array per parameter name — so use
+one optimiser per model.
 
 Clipping (NNDL §6.5.1; Pascanu, Mikolov & Bengio 2013) is a separate, pure function:
 :func:`clip_grad_norm` rescales the whole gradient and keeps its direction;
@@ -39,8 +40,27 @@ def _check_hyper(value, name: str, low: float = 0.0, high: float = math.inf,
     return v
 
 
-def _check_grads(params: dict, grads: dict) -> None:
-    """Require ``grads`` to have exactly the keys of ``params`` and matching shapes."""
+def _float_array(g, name: str) -> np.ndarray:
+    """``g`` as an array of a real float dtype; TypeError for ints, bools, complex, objects.
+
+    Integer gradients are refused rather than converted: a gradient is a real-valued
+    derivative, and an int array usually means a wrong argument (and would be rounded by
+    any rescaling done in its own dtype)."""
+    g = np.asarray(g)
+    if not np.issubdtype(g.dtype, np.floating):
+        raise TypeError(f"{name} must be a float array; got dtype {g.dtype}")
+    return g
+
+
+def _checked_grads(params: Mapping, grads: Mapping) -> dict:
+    """Validate every gradient before any parameter is touched; return them in the dtypes
+    of their parameters (name -> array).
+
+    ``grads`` must have exactly the keys of ``params``; ``grads[name]`` a float array of
+    the shape of ``params[name]``, finite also once cast to the parameter's dtype (a
+    float64 entry of 1e39 overflows float32). A bad entry therefore raises before the
+    step starts, and no parameter is half-updated.
+    """
     if not isinstance(params, Mapping) or not isinstance(grads, Mapping):
         raise TypeError("params and grads must be dicts name -> array; got "
                         f"{type(params).__name__} and {type(grads).__name__}")
@@ -48,11 +68,27 @@ def _check_grads(params: dict, grads: dict) -> None:
     if missing or extra:
         raise KeyError(f"grads must have the keys of params; missing {sorted(missing)}, "
                        f"unexpected {sorted(extra)}")
+    checked = {}
     for name, p in params.items():
-        g = grads[name]
-        if np.shape(g) != p.shape:
+        if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+            what = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+            raise TypeError(f"params[{name!r}] must be a float array updated in place; got "
+                            f"{what}")
+        g = _float_array(grads[name], f"grads[{name!r}]")
+        if g.shape != p.shape:
             raise ValueError(f"grads[{name!r}] must have the shape of params[{name!r}] "
-                             f"{p.shape}; got {np.shape(g)}")
+                             f"{p.shape}; got {g.shape}")
+        if not np.isfinite(g).all():
+            raise ValueError(f"grads[{name!r}] contains NaN or inf; no parameter was updated "
+                             f"(lower the learning rate, or clip the gradients)")
+        with np.errstate(over="ignore"):  # an overflow shows as inf, refused just below
+            g = g.astype(p.dtype, copy=False)  # compute in the parameter's dtype
+        if not np.isfinite(g).all():
+            raise ValueError(f"grads[{name!r}] has entries beyond the range of "
+                             f"params[{name!r}].dtype {p.dtype}; no parameter was updated "
+                             f"(clip the gradients)")
+        checked[name] = g
+    return checked
 
 
 class Optimizer:
@@ -66,12 +102,13 @@ class Optimizer:
         """Update every ``params[name]`` in place from ``grads[name]`` (same shape).
 
         ``params`` is a dict, or the dict-like ``params`` of a composite layer or model.
+        The step is all or nothing: every gradient is checked first (keys, shapes, float
+        dtype, no NaN or inf), so an error leaves every parameter as it was.
         """
-        _check_grads(params, grads)
+        checked = _checked_grads(params, grads)  # every entry, before any update
         self.t += 1
         for name, p in params.items():
-            g = np.asarray(grads[name], dtype=p.dtype)  # compute in the parameter's dtype
-            self._update(name, p, g)
+            self._update(name, p, checked[name])
 
     def _update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
         raise NotImplementedError
@@ -158,19 +195,43 @@ class Adam(Optimizer):
         p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+def _float_grads(grads: Mapping) -> dict:
+    """``grads`` as a dict name -> float array (TypeError for a non-dict or a non-float)."""
+    if not isinstance(grads, Mapping):
+        raise TypeError(f"grads must be a dict name -> array; got {type(grads).__name__}")
+    return {name: _float_array(g, f"grads[{name!r}]") for name, g in grads.items()}
+
+
+#: a norm below this may have lost precision to underflow in the sum of squares
+_TINY_NORM = 1e-150
+
+
+def _max_and_ratio(arrays: list) -> tuple[float, float]:
+    """(m, r) with ||g|| = m r for finite float64 ``arrays``: m = max |g| and r = ||g / m||
+    in [1, sqrt(n)], neither of which can overflow or underflow (0, 0 for all zeros)."""
+    m = max((float(np.abs(g).max(initial=0.0)) for g in arrays), default=0.0)
+    if m == 0:
+        return 0.0, 0.0
+    return m, math.sqrt(sum(float(np.sum(np.square(g / m))) for g in arrays))
+
+
 def global_norm(grads: dict) -> float:
     """||g|| = sqrt(sum over every name and entry of g**2), accumulated in float64.
 
-    If the sum of squares overflows although every entry is finite (entries ~1e160), it is
-    recomputed as m * ||g / m|| with m = max |g|, so huge gradients still get a finite norm
-    and can be clipped. NaN or inf entries give a NaN or inf norm.
+    The sum of squares is formed directly when it stays in range. If it overflows (entries
+    of 1e155 and more) or underflows (every entry below about 1e-150) although every entry
+    is finite, the norm is recomputed as m * ||g / m|| with m = max |g|, so a huge
+    gradient still gets its norm (inf only if the norm itself exceeds 1.8e308) and a tiny
+    one is not reported as 0. NaN or inf entries give a NaN or inf norm. Gradients must be
+    float arrays (``TypeError`` otherwise).
     """
-    arrays = [np.asarray(g, dtype=np.float64) for g in grads.values()]
-    with np.errstate(over="ignore", invalid="ignore"):
+    arrays = [g.astype(np.float64, copy=False) for g in _float_grads(grads).values()]
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         total = math.sqrt(sum(float(np.sum(np.square(g))) for g in arrays))
-        if math.isinf(total) and all(np.isfinite(g).all() for g in arrays):
-            m = max(float(np.abs(g).max(initial=0.0)) for g in arrays)
-            total = m * math.sqrt(sum(float(np.sum(np.square(g / m))) for g in arrays))
+    overflowed = math.isinf(total) and all(np.isfinite(g).all() for g in arrays)
+    if overflowed or total < _TINY_NORM:
+        m, r = _max_and_ratio(arrays)
+        total = m * r  # a Python float: inf, not an error, if the norm is beyond float64
     return total
 
 
@@ -183,17 +244,22 @@ def clip_grad_norm(grads: dict, max_norm: float) -> tuple[dict, float]:
     still goes downhill — it is just shorter after a gradient explosion.
 
     Returns ``(clipped, total_norm)``: a new dict of new arrays (the input is never
-    mutated) and the norm *before* clipping. If the norm is NaN or inf the gradients are
-    returned unscaled (copied) — no rescaling can repair them; check ``total_norm``.
+    mutated) and the norm *before* clipping. If a gradient holds NaN or inf the gradients
+    are returned unscaled (copied) — no rescaling can repair them; check ``total_norm``.
+    Gradients must be float arrays (``TypeError`` otherwise; float32 stays float32).
     """
     max_norm = _check_hyper(max_norm, "max_norm")
+    grads = _float_grads(grads)
     total_norm = global_norm(grads)
-    scale = max_norm / total_norm if math.isfinite(total_norm) and total_norm > max_norm \
-        else 1.0
-    clipped = {}
-    for name, g in grads.items():
-        g = np.asarray(g)
-        clipped[name] = (g * scale).astype(g.dtype, copy=False) if scale != 1.0 else g.copy()
+    finite = math.isfinite(total_norm) or all(np.isfinite(g).all() for g in grads.values())
+    if not (finite and total_norm > max_norm):  # short enough, or beyond repair
+        return {name: g.copy() for name, g in grads.items()}, total_norm
+    if math.isfinite(total_norm):
+        scaled = {name: g * (max_norm / total_norm) for name, g in grads.items()}
+    else:  # finite entries whose norm overflows float64: divide by m = max |g| first
+        m, r = _max_and_ratio([g.astype(np.float64, copy=False) for g in grads.values()])
+        scaled = {name: g / m * (max_norm / r) for name, g in grads.items()}
+    clipped = {name: g.astype(grads[name].dtype, copy=False) for name, g in scaled.items()}
     return clipped, total_norm
 
 
@@ -203,7 +269,8 @@ def clip_grad_value(grads: dict, clip_value: float) -> dict:
     Entries of different sizes are shrunk by different factors, so the clipped gradient
     in general **points in a different direction** (a gradient (10, 1) clipped at 1
     becomes (1, 1)); it bounds each step but is not a rescaling. Returns a new dict of new
-    arrays; the input is never mutated.
+    arrays; the input is never mutated. Gradients must be float arrays (``TypeError``
+    otherwise); NaN entries stay NaN.
     """
     c = _check_hyper(clip_value, "clip_value")
-    return {name: np.clip(np.asarray(g), -c, c) for name, g in grads.items()}
+    return {name: np.clip(g, -c, c) for name, g in _float_grads(grads).items()}

@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_positive_int
+from ._checks import check_cache, check_positive_int
 from .activations import get_activation, sigmoid
 from .base import BPTTResult, Recurrent, uniform_init
 from .diagnostics import recurrent_matrix, state_grad_norms
@@ -45,13 +45,15 @@ __all__ = ["GatedResidualRNN", "GatedResidualCache", "NormalizedResidualRNN",
 
 class GatedResidualCache(NamedTuple):
     """Forward record of :class:`GatedResidualRNN`: X (T, B, D); h0 (B, H);
-    A (T, B, H) the increments g(z_t); F (T, B, H) the forget gates f_t; H (T, B, H)."""
+    A (T, B, H) the increments g(z_t); F (T, B, H) the forget gates f_t; H (T, B, H);
+    owner: the token of the layer that made it (``bptt`` accepts only its own caches)."""
 
     X: np.ndarray
     h0: np.ndarray
     A: np.ndarray
     F: np.ndarray
     H: np.ndarray
+    owner: object = None
 
 
 class GatedResidualRNN(Recurrent):
@@ -105,16 +107,18 @@ class GatedResidualRNN(Recurrent):
             F[t] = sigmoid(WX_f[t] + h @ p["U_f"].T)  # the forget gate f_t
             h = F[t] * h + ((1 - F[t]) * A[t] if self.coupled else A[t])
             H[t] = h
-        return H, GatedResidualCache(X, h0, A, F, H)
+        return H, GatedResidualCache(X, h0, A, F, H, self._token)
 
     def final_state(self, cache: GatedResidualCache) -> np.ndarray:
-        """h_T (B, H)."""
+        """h_T (B, H), from a cache made by this layer's forward."""
+        check_cache(self, cache, GatedResidualCache)
         return cache.H[-1]
 
     def bptt(self, dH: np.ndarray, cache: GatedResidualCache, dstate_T=None) -> BPTTResult:
         """Backpropagation through time. dH (T, B, H) = dL/dh_t from the loss at each step;
         dstate_T (B, H) optional. Returns a :class:`~rnnlab.base.BPTTResult`."""
-        X, h0, A, F, H = cache
+        self._check_cache(cache, GatedResidualCache)
+        X, h0, A, F, H = cache.X, cache.h0, cache.A, cache.F, cache.H
         T, B, Hn = H.shape
         dH = self._check_dH(dH, H.shape)
         (dh_next,) = self._check_dstate(dstate_T, B)
@@ -143,13 +147,15 @@ class GatedResidualRNN(Recurrent):
 
 class NormalizedResidualCache(NamedTuple):
     """Forward record of :class:`NormalizedResidualRNN`: X (T, B, D); h0 (B, H);
-    A (T, B, H) the increments g(z_t); R (T, B, 1) the rms(v_t); H (T, B, H)."""
+    A (T, B, H) the increments g(z_t); R (T, B, 1) the rms(v_t); H (T, B, H); owner: the
+    token of the layer that made it (``bptt`` accepts only its own caches)."""
 
     X: np.ndarray
     h0: np.ndarray
     A: np.ndarray
     R: np.ndarray
     H: np.ndarray
+    owner: object = None
 
 
 class NormalizedResidualRNN(RNN):
@@ -187,12 +193,18 @@ class NormalizedResidualRNN(RNN):
             R[t] = np.sqrt(np.mean(v * v, axis=1, keepdims=True) + self.eps)
             h = v / R[t]  # normalised: rms(h_t) = 1
             H[t] = h
-        return H, NormalizedResidualCache(X, h0, A, R, H)
+        return H, NormalizedResidualCache(X, h0, A, R, H, self._token)
+
+    def final_state(self, cache: NormalizedResidualCache) -> np.ndarray:
+        """h_T (B, H), from a cache made by this layer's forward."""
+        check_cache(self, cache, NormalizedResidualCache)
+        return cache.H[-1]
 
     def bptt(self, dH: np.ndarray, cache: NormalizedResidualCache, dstate_T=None,
              ) -> BPTTResult:
         """Backpropagation through time (see :class:`GatedResidualRNN.bptt`)."""
-        X, h0, A, R, H = cache
+        self._check_cache(cache, NormalizedResidualCache)
+        X, h0, A, R, H = cache.X, cache.h0, cache.A, cache.R, cache.H
         T, B, Hn = H.shape
         dH = self._check_dH(dH, H.shape)
         (dh_next,) = self._check_dstate(dstate_T, B)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._checks import check_cache
 from .activations import get_activation
 from .base import BPTTResult, Recurrent, uniform_init
 
@@ -97,7 +98,8 @@ class RNN(Recurrent):
         return H, RNNCache(X, h0, A, H, self._token)
 
     def final_state(self, cache: RNNCache) -> np.ndarray:
-        """h_T (B, H)."""
+        """h_T (B, H), from a cache made by this layer's forward."""
+        check_cache(self, cache, RNNCache)
         return cache.H[-1]
 
     def bptt(self, dH: np.ndarray, cache: RNNCache, dstate_T=None) -> BPTTResult:

@@ -37,13 +37,21 @@ def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
     """softmax(logits / τ) over the last axis: (..., V) -> (..., V).
 
     ``temperature = 0`` gives the limit τ → 0: all mass on the largest logit (the first
-    one when several tie), i.e. greedy decoding.
+    one when several tie), i.e. greedy decoding. A τ so small that logits / τ overflows
+    (τ = 1e-320) is that limit too: every logit below the row's largest gets exactly 0
+    (tied largest logits share the mass equally).
     """
     tau = _check_temperature(temperature)
     logits = np.asarray(logits, np.float64)
     if tau == 0:
         return one_hot(np.argmax(logits, axis=-1), logits.shape[-1])
-    return softmax(logits / tau)
+    with np.errstate(over="ignore"):
+        scaled = logits / tau
+    if (np.isinf(scaled) & np.isfinite(logits)).any():  # overflowed: a finite logit became inf
+        # shift first: the largest logits give 0 and the others -inf, the limit of softmax
+        with np.errstate(over="ignore"):
+            scaled = (logits - logits.max(axis=-1, keepdims=True)) / tau
+    return softmax(scaled)
 
 
 def _check_model(model) -> int:

@@ -40,6 +40,31 @@ def _check_part(layer, name: str) -> None:
                         f"without {', '.join(missing)}")
 
 
+def _check_distinct(parts: dict) -> None:
+    """Refuse parts that are one layer object or share a parameter array (name -> layer).
+
+    Each part's BPTT returns the gradient of its own use of a parameter only, so a shared
+    array would get its gradient split in two, reported under two names, and an optimiser
+    would step it twice. Weight tying needs the two halves summed, which these composites
+    do not do; give each part parameters of its own (another layer, or ``copy.deepcopy``).
+    """
+    named = list(parts.items())
+    for j, (name_j, layer_j) in enumerate(named):
+        for name_i, layer_i in named[:j]:
+            if layer_j is layer_i:
+                raise ValueError(f"{name_j} is the same layer object as {name_i}; each part "
+                                 f"needs a layer of its own (build another, or pass "
+                                 f"copy.deepcopy({name_i}))")
+            for key_j, p_j in layer_j.params.items():
+                for key_i, p_i in layer_i.params.items():
+                    if np.may_share_memory(p_j, p_i) and np.shares_memory(p_j, p_i):
+                        raise ValueError(
+                            f"{name_j}.params[{key_j!r}] shares memory with "
+                            f"{name_i}.params[{key_i!r}]; each part needs parameter arrays "
+                            f"of its own (tied weights are not supported: their gradients "
+                            f"would be split between the parts)")
+
+
 def _sequence_shape(cache) -> tuple:
     """(T, B) of the input a cache was made from, or (None, None) if it does not say."""
     if isinstance(cache, StackedCache):
@@ -72,7 +97,13 @@ class PrefixedParams(MutableMapping):
         old = params[name]
         if np.shape(value) != old.shape:
             raise ValueError(f"params[{key!r}] must have shape {old.shape}; got {np.shape(value)}")
-        params[name] = np.asarray(value, dtype=old.dtype)
+        value = np.asarray(value, dtype=old.dtype)
+        for other in self:  # the parts must keep parameters of their own (see _check_distinct)
+            if other != key and np.may_share_memory(value, self[other]) \
+                    and np.shares_memory(value, self[other]):
+                raise ValueError(f"params[{key!r}] must not share memory with "
+                                 f"params[{other!r}]; assign a copy")
+        params[name] = value
 
     def __delitem__(self, key):
         raise TypeError("parameters of a composite layer cannot be deleted")
@@ -123,6 +154,7 @@ class Stacked:
             if layer.dtype != layers[0].dtype:
                 raise TypeError(f"all layers must share one dtype; layers[{l}] is {layer.dtype}, "
                                 f"layers[0] is {layers[0].dtype}")
+        _check_distinct({f"layers[{l}]": layer for l, layer in enumerate(layers)})
         self.layers = list(layers)
         self.input_size = layers[0].input_size
         self.hidden_size = layers[-1].hidden_size
@@ -208,6 +240,7 @@ class Bidirectional:
                              f"{fwd.input_size} and {bwd.input_size}")
         if fwd.dtype != bwd.dtype:
             raise TypeError(f"fwd and bwd must share one dtype; got {fwd.dtype} and {bwd.dtype}")
+        _check_distinct({"fwd": fwd, "bwd": bwd})
         self.fwd, self.bwd = fwd, bwd
         self.input_size = fwd.input_size
         self.hidden_size = fwd.hidden_size + bwd.hidden_size
