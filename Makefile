@@ -79,9 +79,11 @@ serve:
 	@echo "Serving _build/html on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
 
+# As root (containers, cloud notebooks) JupyterLab refuses to start without --allow-root.
 lab: venv
 	@echo "JupyterLab on the repository; the chapters are in chapters/ (Ctrl-C to stop)"
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" chapters
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	  $$([ "$$(id -u)" -eq 0 ] && echo --allow-root) chapters
 
 notebooks: venv
 	$(call section,"notebooks: re-execute every notebook in the toc in place")

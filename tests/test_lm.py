@@ -15,6 +15,7 @@ from rnnlab.lm import (
     kl_bits,
     n_params,
     results_table,
+    sample_lm_data,
     stream_probs,
     target_log2_probs,
     train_lm,
@@ -201,3 +202,20 @@ def test_results_table_rows_and_columns():
     assert gram == ["3-gram", f"{ngram.n_counts:,}", "2.48", "0.237", "±", "0.001",
                     f"{2 ** 2.4789:.2f}"]  # no H and no timing for a count-based model
     assert oracle == ["oracle", "2.24", "0.000", f"{2 ** 2.2401:.2f}"]
+
+
+def test_sample_lm_data_matches_drawing_by_hand():
+    lang = BracketLanguage()
+    data = sample_lm_data(lang, 500, 3, 40, train_rng=np.random.default_rng(0),
+                          val_rng=np.random.default_rng(1))
+    vocab = Vocab(lang.alphabet)
+    np.testing.assert_array_equal(data.train_ids,
+                                  vocab.encode(lang.sample(500, np.random.default_rng(0))))
+    rng = np.random.default_rng(1)
+    texts = [lang.sample(40, rng) for _ in range(3)]
+    assert data.val_texts == texts and data.val_cols.shape == (40, 3)
+    np.testing.assert_array_equal(data.val_cols[:, 2], vocab.encode(texts[2]))
+    np.testing.assert_array_equal(data.val_ids[40:80], vocab.encode(texts[1]))
+    with pytest.raises(ValueError, match="n_val"):
+        sample_lm_data(lang, 500, 0, 40, train_rng=np.random.default_rng(0),
+                       val_rng=np.random.default_rng(1))

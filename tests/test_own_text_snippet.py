@@ -10,7 +10,7 @@ import numpy as np
 
 from book_toc import ROOT
 
-NOTEBOOK = ROOT / "chapters" / "06_char_lm.ipynb"
+NOTEBOOK = ROOT / "chapters" / "10_char_lm_training.ipynb"  # the section lives here
 TEXT = ("The cat sat on the mat. The dog (a big one) ran [far] away. "
         "循环神经网络可以处理任意长度的序列。 ") * 400
 # common Chinese characters (no Latin letter, digit or space anywhere in the Chinese text)

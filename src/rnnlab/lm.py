@@ -28,7 +28,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._checks import check_positive_int
-from .data import one_hot
+from .data import Vocab, one_hot
 from .gru import GRU
 from .linear import Linear
 from .losses import softmax
@@ -37,10 +37,36 @@ from .rnn import RNN
 from .tbptt import _check_char_model, _check_ids, batchify, evaluate_bpc, train_tbptt
 from .train import SequenceModel, TrainHistory, _update
 
-__all__ = ["CELLS", "GATE_BLOCKS", "n_params", "hidden_for_budget", "char_model", "LMRun",
+__all__ = ["LMData", "sample_lm_data", "CELLS", "GATE_BLOCKS", "n_params", "hidden_for_budget",
+           "char_model", "LMRun",
            "train_lm", "chars_per_second", "stream_probs", "true_next_probs",
            "target_log2_probs", "kl_bits", "column_mean_se", "closer_type_probability",
            "binned_mean", "results_table"]
+
+class LMData(NamedTuple):
+    """A language's training stream and validation texts, as ids of its vocabulary."""
+
+    lang: object            # the source, e.g. a BracketLanguage: .alphabet, .sample(n, rng)
+    vocab: Vocab
+    train_ids: np.ndarray   # (n,) one training stream
+    val_texts: list         # B validation texts of L characters each
+    val_cols: np.ndarray    # (L, B) their ids, one text per column (time-major)
+    val_ids: np.ndarray     # (B L,) the same texts end to end
+
+
+def sample_lm_data(lang, n_train: int, n_val: int, val_len: int, *,
+                   train_rng: np.random.Generator, val_rng: np.random.Generator) -> LMData:
+    """One training stream of ``n_train`` characters and ``n_val`` independent validation
+    texts of ``val_len`` characters from ``lang``, drawn with their own generators so the
+    validation texts do not depend on the length of the stream."""
+    n_train, n_val = check_positive_int(n_train, "n_train"), check_positive_int(n_val, "n_val")
+    val_len = check_positive_int(val_len, "val_len")
+    vocab = Vocab(lang.alphabet)
+    train_ids = vocab.encode(lang.sample(n_train, train_rng))
+    val_texts = [lang.sample(val_len, val_rng) for _ in range(n_val)]
+    val_cols = np.stack([vocab.encode(t) for t in val_texts], axis=1)   # (L, B)
+    return LMData(lang, vocab, train_ids, val_texts, val_cols, val_cols.T.reshape(-1))
+
 
 CELLS = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}
 GATE_BLOCKS = {"RNN": 1, "GRU": 3, "LSTM": 4}
