@@ -228,3 +228,88 @@ def test_depth_time_norms_shape_and_top_layer_end():
     N = depth_time_norms("GRU", 3, probe_inputs(7), H=5)
     assert N.shape == (3, 7)
     assert N[-1, -1] == pytest.approx(1.0)  # the loss seed is a unit vector per sample
+
+
+# ---- slope profile (chapter 0) ------------------------------------------------------------
+def test_slope_profile_against_the_forward_record():
+    """Slopes are 1 - h_t^2 of the tanh states; rms, saturated fraction and factor norms
+    follow from them and from U by their definitions."""
+    from rnnlab import RNN
+    from rnnlab.experiments import slope_profile
+
+    rng = np.random.default_rng(0)
+    layer = RNN(3, 5, rng=rng)
+    layer.params["U"][:] *= 6  # large weights: some units saturate
+    X = 2 * rng.standard_normal((7, 2, 3))
+    prof = slope_profile(layer, X, sample=1)
+    S = 1 - layer.forward(X)[0][:, 1] ** 2  # (T, H)
+    np.testing.assert_allclose(prof.slopes, S, rtol=1e-14)
+    np.testing.assert_allclose(prof.rms, np.sqrt((S**2).mean(axis=1)), rtol=1e-14)
+    np.testing.assert_array_equal(prof.low, (S < 0.1).mean(axis=1))
+    assert 0 < prof.low.max() <= 1
+    for t in range(7):
+        J = np.diag(S[t]) @ layer.params["U"]
+        assert prof.factor_norms[t] == pytest.approx(np.linalg.svd(J)[1][0], rel=1e-12)
+
+
+def test_slope_profile_rejects_gated_cells_and_bad_samples():
+    from rnnlab import RNN
+    from rnnlab.experiments import slope_profile
+
+    X = np.zeros((3, 2, 2))
+    with pytest.raises(TypeError, match="simple RNN"):
+        slope_profile(LSTM(2, 3, rng=np.random.default_rng(0)), X)
+    with pytest.raises(ValueError, match="sample"):
+        slope_profile(RNN(2, 3, rng=np.random.default_rng(0)), X, sample=2)
+
+
+# ---- spreads over seeds -------------------------------------------------------------------
+def test_per_seed_and_spread_table():
+    from rnnlab.experiments import per_seed, spread_table
+
+    c = compare(["RNN", "GRU"], adding_task(6), seeds=(2, 0, 1), hidden_size=3, steps=8,
+                eval_every=4, eval_size=8, progress=False)
+    finals = per_seed(c, "GRU", "final_metric")
+    by_seed = sorted(c.by_cell("GRU"), key=lambda r: r.seed)
+    np.testing.assert_array_equal(finals, [r.final_metric for r in by_seed])  # seed order
+    steps = per_seed(c, "RNN")
+    expected = [np.inf if r.steps_to_threshold is None else r.steps_to_threshold
+                for r in sorted(c.by_cell("RNN"), key=lambda r: r.seed)]
+    np.testing.assert_array_equal(steps, expected)
+    rows = spread_table(c).splitlines()
+    assert len(rows) == 2 + 2 and rows[1].startswith("|---")
+    m = np.median(finals)
+    assert f"{m:.3g} [{finals.min():.3g}, {finals.max():.3g}]" in rows[3]
+    with pytest.raises(ValueError, match="cell must be one of"):
+        per_seed(c, "LSTM")
+    with pytest.raises(ValueError, match="field"):
+        per_seed(c, "GRU", "accuracy")
+
+
+def test_spread_table_counts_runs_that_reached():
+    """A task with a threshold every model passes: every run reaches it at step 0."""
+    from rnnlab.experiments import per_seed, spread_table
+
+    task = adding_task(5, threshold=10.0)
+    c = compare(["RNN"], task, seeds=(0, 1), hidden_size=2, steps=4, eval_every=2,
+                eval_size=4, progress=False)
+    np.testing.assert_array_equal(per_seed(c, "RNN"), [0, 0])
+    assert "|2/2|0 [0, 0]|" in spread_table(c)
+
+
+def test_ahead_on_every_seed_pairs_runs_by_seed():
+    from rnnlab.experiments import RunRecord, ahead_on_every_seed
+
+    task = adding_task(5)
+
+    def rec(cell, seed, steps):
+        return RunRecord(cell, task.name, seed, 1, 100, 0.0, np.zeros(1), np.zeros(1),
+                         np.zeros(1), 0.0, 0.0, 0.0, steps, False)
+
+    c = Comparison([rec("A", 0, 100), rec("A", 1, 150), rec("B", 1, 200), rec("B", 0, 175),
+                    rec("C", 0, None), rec("C", 1, None)], task)
+    assert ahead_on_every_seed(c, "A", "B", margin=50)  # 100 vs 175, 150 vs 200
+    assert not ahead_on_every_seed(c, "A", "B", margin=75)  # seed 1: only 50 ahead
+    assert not ahead_on_every_seed(c, "B", "A")
+    assert ahead_on_every_seed(c, "A", "C")  # C never reached the threshold
+    assert not ahead_on_every_seed(c, "C", "C")  # never reaching is never ahead

@@ -77,6 +77,23 @@ def test_every_code_cell_was_executed_in_order(path):
         "re-run it with `make notebooks`")
 
 
+# The kernelspec JupyterLab writes for the venv's kernel: a notebook that names another one
+# is rewritten by Lab's autosave as soon as it is opened, and shows up modified in git.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_metadata_is_what_lab_writes(path):
+    """One kernelspec everywhere, and no per-cell execution timings (Lab would not keep
+    them), so opening and running a notebook in Lab leaves it unchanged in git."""
+    nb = _load(path)
+    assert dict(nb.metadata.get("kernelspec", {})) == KERNELSPEC, (
+        f"{path.name}: kernelspec {dict(nb.metadata.get('kernelspec', {}))}, expected "
+        f"{KERNELSPEC}")
+    timed = [i for i, c in enumerate(nb.cells) if "execution" in c.get("metadata", {})]
+    assert not timed, f"{path.name}: cells with execution timing metadata: {timed}"
+
+
 RAISES = "raises-exception"
 
 

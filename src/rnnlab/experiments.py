@@ -35,7 +35,8 @@ from .train import SequenceModel, train
 __all__ = ["CELLS", "Task", "adding_task", "copy_memory_task", "evaluate", "RunRecord", "run",
            "compare", "Comparison", "count_params", "probe_inputs", "make_cell",
            "GradientProfile", "gradient_profile", "depth_time_norms", "lstm_cell_jacobian",
-           "gru_state_jacobian"]
+           "gru_state_jacobian", "SlopeProfile", "slope_profile", "per_seed",
+           "ahead_on_every_seed", "spread_table"]
 
 #: the cells of chapters 2–4 by name: factories (D, H, rng) -> layer
 CELLS: dict[str, Callable] = {
@@ -444,8 +445,8 @@ def gru_state_jacobian(layer: GRU, cache, t: int, *, sample: int = 0) -> np.ndar
                         + diag((1 - z_t) ⊙ (1 - h~_t^2)) da/dh_{t-1},
 
     a the candidate's pre-activation: da/dh = U_h (diag(r_t) + diag(h_{t-1} ⊙ r_t') U_r)
-    with the reset gate before U_h, and diag(r_t) U_h + diag(n_t ⊙ r_t') U_r after it
-    (n_t = U_h h_{t-1} + b_Uh).
+    with the reset gate before U_h, and diag(r_t) U_h + diag(q_t ⊙ r_t') U_r after it
+    (q_t = U_h h_{t-1} + b_Uh, the step record's field ``n``).
     """
     T = len(cache.H)
     if not 1 <= t <= T:
@@ -459,3 +460,93 @@ def gru_state_jacobian(layer: GRU, cache, t: int, *, sample: int = 0) -> np.ndar
         da_dh = p["U_h"] @ (np.diag(s.r) + (s.h_prev * sr)[:, None] * p["U_r"])
     return (np.diag(s.z) + ((s.h_prev - s.h_tilde) * s.z * (1 - s.z))[:, None] * p["U_z"]
             + ((1 - s.z) * (1 - s.h_tilde**2))[:, None] * da_dh)
+
+
+# ---- why the bound of chapter 0 is loose: the slopes a gradient meets --------------------
+class SlopeProfile(NamedTuple):
+    """The factors diag(f'(z_t)) U of a simple RNN's Jacobian product, step by step.
+
+    slopes        (T, H)  f'(z_t) of one sample, unit by unit.
+    rms           (T,)    root-mean-square slope over the H units, sqrt(mean_j f'(z_t)_j^2).
+    low           (T,)    fraction of the H units with f'(z_t) < gamma_f / 10 (saturated).
+    factor_norms  (T,)    ||diag(f'(z_t)) U||_2, the norm of step t's factor.
+    """
+
+    slopes: np.ndarray
+    rms: np.ndarray
+    low: np.ndarray
+    factor_norms: np.ndarray
+
+
+def slope_profile(layer: RNN, X: np.ndarray, *, sample: int = 0) -> SlopeProfile:
+    """The :class:`SlopeProfile` of a simple RNN ``layer`` on X (T, B, D), for one sample.
+
+    dh_t/dh_k is the product of the factors diag(f'(z_tau)) U, tau = k+1..t (NNDL (6.47)
+    transposed). The bound sigma_1(U)^(t-k) takes every slope at its largest value gamma_f.
+    When U spreads a vector evenly over the units, one factor scales its length by about
+    sigma_1(U) times the ``rms`` slope instead.
+    """
+    if not isinstance(layer, RNN):
+        raise TypeError(f"layer must be a simple RNN; got {type(layer).__name__}")
+    _, cache = layer.forward(X)
+    if not 0 <= sample < cache.A.shape[1]:
+        raise ValueError(f"sample must index the batch axis (0..{cache.A.shape[1] - 1}); "
+                         f"got {sample}")
+    act = layer.activation
+    S = act.df(cache.A[:, sample])  # (T, H): f'(z_t) through a_t = f(z_t)
+    U = layer.params["U"]
+    return SlopeProfile(S, np.sqrt(np.mean(S**2, axis=1)), np.mean(S < act.gamma / 10, axis=1),
+                        np.array([np.linalg.norm(s[:, None] * U, 2) for s in S]))
+
+
+# ---- comparisons over seeds: the spread, seed by seed -------------------------------------
+def per_seed(comparison: Comparison, cell: str, field: str = "steps_to_threshold") -> np.ndarray:
+    """``field`` of every run of ``cell``, in seed order: (n_seeds,) floats.
+
+    ``field``: a :class:`RunRecord` field holding a number, e.g. ``"final_metric"`` or
+    ``"steps_to_threshold"``; a run that never reached the threshold counts as ``inf`` steps.
+    Runs of one seed share their training batches across cells, so two cells' arrays can be
+    compared entry by entry (a paired comparison).
+    """
+    runs = sorted(comparison.by_cell(cell), key=lambda r: r.seed)
+    if not runs:
+        raise ValueError(f"cell must be one of {comparison.cells()}; got {cell!r}")
+    if field not in RunRecord._fields:
+        raise ValueError(f"field must be a RunRecord field; got {field!r}")
+    values = [getattr(r, field) for r in runs]
+    return np.array([np.inf if v is None else v for v in values], dtype=float)
+
+
+def ahead_on_every_seed(comparison: Comparison, a: str, b: str, *, margin: int = 50) -> bool:
+    """True if cell ``a`` reached the threshold at least ``margin`` steps before cell ``b`` on
+    every seed, comparing the two runs of each seed (same training batches).
+
+    A run of ``a`` that never reached the threshold makes this False; a run of ``b`` that
+    never reached it counts as infinitely many steps. Two cells neither of which is ahead of
+    the other are *comparable* at this margin.
+    """
+    steps_a, steps_b = per_seed(comparison, a), per_seed(comparison, b)
+    if len(steps_a) != len(steps_b):
+        raise ValueError(f"cells {a!r} and {b!r} must have runs for the same seeds")
+    return bool(np.all(np.isfinite(steps_a) & (steps_a + margin <= steps_b)))
+
+
+def spread_table(comparison: Comparison) -> str:
+    """A Markdown table of ``comparison``, one row per cell: parameters, the final metric and
+    the steps to reach the threshold as median [min, max] over the seeds, the runs that
+    reached it, and the mean wall time per run (a measurement of the machine, not a result)."""
+    t = comparison.task
+    head = ["cell", "params", f"final {t.metric}, median [min, max]",
+            f"reached {t.metric} {'≤' if t.metric == 'mse' else '≥'} {t.threshold:g}",
+            "steps to reach, median [min, max]", "seconds / run"]
+    lines = ["|" + "|".join(head) + "|", "|" + "|".join("---" for _ in head) + "|"]
+    for cell in comparison.cells():
+        runs = comparison.by_cell(cell)
+        m, steps = per_seed(comparison, cell, "final_metric"), per_seed(comparison, cell)
+        hit = steps[np.isfinite(steps)]
+        reach = "—" if not hit.size else \
+            f"{np.median(hit):.0f} [{hit.min():.0f}, {hit.max():.0f}]"
+        lines.append("|" + "|".join([
+            cell, f"{runs[0].n_params}", f"{np.median(m):.3g} [{m.min():.3g}, {m.max():.3g}]",
+            f"{hit.size}/{len(runs)}", reach, f"{np.mean([r.seconds for r in runs]):.1f}"]) + "|")
+    return "\n".join(lines)
