@@ -433,4 +433,4 @@ def test_search_finds_a_chapter(visit):
     results = page.locator("ul.search li")
     results.first.wait_for(state="visible", timeout=20_000)
     links = results.locator("a").evaluate_all("links => links.map(a => a.href)")
-    assert any("03_lstm" in link for link in links), f"search for 'forget gate' found {links}"
+    assert any("05_lstm" in link for link in links), f"search for 'forget gate' found {links}"

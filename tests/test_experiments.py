@@ -19,6 +19,7 @@ from rnnlab.experiments import (
     lstm_cell_jacobian,
     make_cell,
     probe_inputs,
+    rnn_lstm_profiles,
     run,
 )
 from rnnlab.train import SequenceModel
@@ -313,3 +314,14 @@ def test_ahead_on_every_seed_pairs_runs_by_seed():
     assert not ahead_on_every_seed(c, "B", "A")
     assert ahead_on_every_seed(c, "A", "C")  # C never reached the threshold
     assert not ahead_on_every_seed(c, "C", "C")  # never reaching is never ahead
+
+
+def test_rnn_lstm_profiles_are_the_two_layers_gradient_profiles():
+    X = probe_inputs(12, D=3, B=2)
+    got = rnn_lstm_profiles(2.0, 1.5, X, H=5, seed=3)
+    lstm = make_cell("LSTM", 3, 5, np.random.default_rng(3), scale=1.5, forget_bias=2.0)
+    rnn = make_cell("RNN", 3, 5, np.random.default_rng(3), scale=1.5)
+    np.testing.assert_array_equal(got["back"], np.arange(11, -1, -1))
+    np.testing.assert_array_equal(got["lstm"].dh, gradient_profile(lstm, X).dh)
+    np.testing.assert_array_equal(got["lstm"].gate_path, gradient_profile(lstm, X).gate_path)
+    np.testing.assert_array_equal(got["rnn"].dh, gradient_profile(rnn, X).dh)

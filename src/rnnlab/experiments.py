@@ -34,7 +34,8 @@ from .train import SequenceModel, train
 
 __all__ = ["CELLS", "Task", "adding_task", "copy_memory_task", "evaluate", "RunRecord", "run",
            "compare", "Comparison", "count_params", "probe_inputs", "make_cell",
-           "GradientProfile", "gradient_profile", "depth_time_norms", "lstm_cell_jacobian",
+           "GradientProfile", "gradient_profile", "rnn_lstm_profiles", "depth_time_norms",
+           "lstm_cell_jacobian",
            "gru_state_jacobian", "SlopeProfile", "slope_profile", "per_seed",
            "ahead_on_every_seed", "spread_table"]
 
@@ -381,6 +382,20 @@ def _suffix_products(G: np.ndarray) -> np.ndarray:
     for k in range(len(G) - 2, -1, -1):
         P[k] = P[k + 1] * G[k + 1]
     return P.max(axis=1)
+
+
+def rnn_lstm_profiles(forget_bias: float, scale: float, X: np.ndarray, H: int = 16,
+                      seed: int = 0) -> dict:
+    """The curves of the LSTM chapter's slider: gradient profiles of a tanh RNN and an LSTM
+    of H units whose recurrent matrices have every singular value equal to ``scale``, both
+    built from ``default_rng(seed)``, on X (T, B, D). Returns ``{"back": T - k for
+    k = 1..T, "rnn": GradientProfile, "lstm": GradientProfile}``."""
+    T, _, D = np.shape(X)
+    rnn = make_cell("RNN", D, H, np.random.default_rng(seed), scale=scale)
+    lstm = make_cell("LSTM", D, H, np.random.default_rng(seed), scale=scale,
+                     forget_bias=forget_bias)
+    return {"back": T - np.arange(1, T + 1), "rnn": gradient_profile(rnn, X),
+            "lstm": gradient_profile(lstm, X)}
 
 
 def gradient_profile(layer, X: np.ndarray) -> GradientProfile:
