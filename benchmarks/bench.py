@@ -1,8 +1,8 @@
 """Benchmark: forward + backward time of RNN, LSTM and GRU against the machine's matmul speed.
 
 Run ``python benchmarks/bench.py`` from the repository root (``--quick`` for fewer
-repeats). Shape legend: ``T`` steps,
-``B`` batch, ``D`` input size, ``H`` hidden size, ``G`` gate blocks (1 RNN, 3 GRU, 4 LSTM).
+repeats); it imports the installed ``rnnlab``. Shape legend: ``T`` steps, ``B`` batch,
+``D`` input size, ``H`` hidden size, ``G`` gate blocks (1 RNN, 3 GRU, 4 LSTM).
 
 A forward + backward pass does six matrix products of the same size per gate block and
 step — W x and U h forward; dX, dW, dU and dh_{t-1} backward — so its useful work is
@@ -12,9 +12,10 @@ step — W x and U h forward; dX, dW, dU and dh_{t-1} backward — so its useful
 (about 1.9 GFLOP for the LSTM at T=100, B=32, D=64, H=128). The achieved rate is divided
 by the rate of one large matrix product measured in the same run (before, between and
 after the rounds of layer timings, the highest), the most this NumPy and BLAS can deliver
-on this machine;
-the rest of the time goes to element-wise gate arithmetic on one core (above all tanh,
-which the sigmoid is computed from), memory traffic and Python's per-step overhead. The
+on this machine; the rest of the time goes to element-wise gate arithmetic on one core
+(above all tanh, which the sigmoid is computed from), fresh memory for the records of
+every pass (the C allocator may have handed freed memory back to the operating system,
+and each page then costs a fault on first touch), and Python's per-step overhead. The
 last line compares the LSTM in float32 with the target of :data:`TARGET`.
 
 Nothing is pinned: both rates are measured under the BLAS threading the process starts
