@@ -16,12 +16,24 @@ from layer_configs import CONFIGS
 
 T, B, D, Hn = 6, 3, 4, 5
 SINGLE = ["RNN tanh", "ResidualRNN tanh", "LSTM", "LSTM peephole", "LSTM coupled",
-          "LSTM no forget gate", "GRU reset before (NNDL)", "GRU reset after (PyTorch)"]
+          "LSTM no forget gate", "GRU reset before (NNDL)", "GRU reset after (PyTorch)",
+          "GatedResidualRNN", "NormalizedResidualRNN"]
+
+
+def _make(name, rng):
+    """A layer of layer_configs, or one of the remedies of exercise 6-3."""
+    from rnnlab.remedies import GatedResidualRNN, NormalizedResidualRNN
+
+    if name == "GatedResidualRNN":
+        return GatedResidualRNN(D, Hn, rng=rng, coupled=True)
+    if name == "NormalizedResidualRNN":
+        return NormalizedResidualRNN(D, Hn, rng=rng)
+    return CONFIGS[name](D, Hn, rng, np.float64)
 
 
 def _layer_and_data(name, seed=0):
     rng = np.random.default_rng(seed)
-    layer = CONFIGS[name](D, Hn, rng, np.float64)
+    layer = _make(name, rng)
     X = rng.standard_normal((T, B, D))
     H, _ = layer.forward(X)
     dH = rng.standard_normal(H.shape)
