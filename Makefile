@@ -97,8 +97,8 @@ notebooks: venv
 
 # ---- tests (make test runs them all, in this order) ---------------------------------------
 lint: venv
-	$(call section,"1/6 ruff check src tests _ext")
-	$(BIN)/ruff check src tests _ext
+	$(call section,"1/6 ruff check src tests benchmarks _ext")
+	$(BIN)/ruff check src tests benchmarks _ext
 
 unit: venv
 	$(call section,"2/6 unit tests of rnnlab (pytest tests/)")

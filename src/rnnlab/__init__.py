@@ -37,10 +37,16 @@ Shape legend used in every docstring: ``T`` time steps, ``B`` batch, ``D`` input
 * ``backward``/``bptt`` accept only the cache returned by the same layer's ``forward``
   (``TypeError`` for another kind of record, ``ValueError`` for another layer's cache).
 * Bad input raises ``ValueError``/``TypeError`` naming the argument and the expected shape.
-* Returned arrays have the shapes above but not always C order: the LSTM returns views of
-  its column-major records (see :mod:`rnnlab.lstm`). Each layer reuses the memory of its
-  records from one call to the next (:mod:`rnnlab.workspace`), but only memory that
-  nothing refers to any more: an output, cache or gradient you keep is never overwritten.
+* What a layer returns never shares memory with what its ``backward`` reads: ``forward``
+  returns a copy of the outputs and ``final_state`` copies of the last state, so editing
+  them in place cannot change a later gradient.
+* Each layer module opens with its NNDL equations and holds the book's step functions
+  (``rnn_step_forward``/``rnn_step_backward``, ``lstm_step_*``, ``gru_step_*``): one step,
+  written one equation per line from x_t, the previous state and the parameters, with a
+  NamedTuple cache. The layers run the same equations over a sequence, with two speed-ups
+  worth knowing: the input terms W x_t + b of all steps are one matrix product before the
+  loop, and the gate blocks of the LSTM and GRU are stacked so that a step needs one
+  product with the recurrent weights.
 """
 
 __version__ = "0.1.0"

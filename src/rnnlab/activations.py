@@ -15,7 +15,7 @@ import numpy as np
 __all__ = ["sigmoid", "tanh", "relu", "identity", "Activation", "get_activation", "ACTIVATIONS"]
 
 
-def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def sigmoid(z: np.ndarray) -> np.ndarray:
     """Logistic function sigma(z) = 1 / (1 + exp(-z)), without overflow for any finite z.
 
     Computed as (1 + tanh(z / 2)) / 2, an identity: tanh never overflows, so
@@ -23,17 +23,9 @@ def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     call instead of exp, a branch and a division (it is the inner loop of every gate).
     The absolute error is a few units of roundoff; relative precision is lost only where
     sigma(z) itself is below about 1e-8 (float64), values a gate cannot tell from 0.
-    Same dtype as ``z``. ``out``: an array of z's shape to write the result into (it may
-    be ``z`` itself); the same operations in the same order, so the same bits.
+    Same shape and dtype as ``z``.
     """
-    if out is None:
-        z = np.asarray(z)
-        return 0.5 + 0.5 * np.tanh(0.5 * z)
-    np.multiply(z, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
+    return 0.5 + 0.5 * np.tanh(0.5 * np.asarray(z))
 
 
 def tanh(z: np.ndarray) -> np.ndarray:

@@ -3,6 +3,9 @@
 Shape legend: ``T`` steps, ``B`` batch, ``D`` input size, ``H`` hidden size.
 A layer subclasses :class:`Recurrent` and implements ``forward``, ``bptt`` and
 ``final_state``; :meth:`Recurrent.backward` is ``bptt`` without the extras.
+
+What ``forward`` returns never shares memory with its cache: the outputs are copies, so a
+caller who edits ``H`` in place cannot change the gradients a later ``backward`` computes.
 """
 
 from __future__ import annotations
@@ -19,9 +22,8 @@ from ._checks import (
     check_positive_int,
     check_rng,
 )
-from .workspace import Workspace
 
-__all__ = ["BPTTResult", "Recurrent", "uniform_init"]
+__all__ = ["BPTTResult", "Recurrent", "input_terms", "uniform_init"]
 
 
 class BPTTResult(NamedTuple):
@@ -48,6 +50,21 @@ def uniform_init(rng: np.random.Generator, shape: tuple, hidden_size: int, dtype
     return rng.uniform(-s, s, shape).astype(dtype)
 
 
+def input_terms(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """W x_t + b for every step t at once: X (T, B, D), W (N, D), b (N,) -> (T, B, N).
+
+    The input term of a net input does not depend on the state, so a layer need not form
+    it inside its loop over time: all T B rows of X go through one (T B, D) @ (D, N)
+    matrix product, much faster than T small products (and than ``X @ W.T`` on the 3-D
+    array, which NumPy runs as T separate products). The bias is added in place, so no
+    second (T, B, N) array is made.
+    """
+    T, B, D = X.shape
+    XW_b = (X.reshape(T * B, D) @ W.T).reshape(T, B, -1)  # (T, B, N)
+    XW_b += b
+    return XW_b
+
+
 class Recurrent:
     """Base class: sizes, dtype, parameter and input validation.
 
@@ -66,12 +83,6 @@ class Recurrent:
         self.params: dict[str, np.ndarray] = {}
         self._shapes: dict[str, tuple] = {}
         self._token = LayerToken()  # stored in every cache this layer makes
-        self._workspace = Workspace()  # record memory reused between passes
-
-    def _empty(self, *shape: int) -> np.ndarray:
-        """An uninitialised C-ordered array of ``shape`` for one pass's records, from the
-        layer's :class:`~rnnlab.workspace.Workspace` (reused once no cache holds it)."""
-        return self._workspace.empty(shape, self.dtype)
 
     # ---- the calling shape -------------------------------------------------------------
     def backward(self, dH: np.ndarray, cache) -> tuple:

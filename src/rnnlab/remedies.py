@@ -107,12 +107,12 @@ class GatedResidualRNN(Recurrent):
             F[t] = sigmoid(WX_f[t] + h @ p["U_f"].T)  # the forget gate f_t
             h = F[t] * h + ((1 - F[t]) * A[t] if self.coupled else A[t])
             H[t] = h
-        return H, GatedResidualCache(X, h0, A, F, H, self._token)
+        return H.copy(), GatedResidualCache(X, h0, A, F, H, self._token)  # a copy: see rnnlab.base
 
     def final_state(self, cache: GatedResidualCache) -> np.ndarray:
         """h_T (B, H), from a cache made by this layer's forward."""
         check_cache(self, cache, GatedResidualCache)
-        return cache.H[-1]
+        return cache.H[-1].copy()
 
     def bptt(self, dH: np.ndarray, cache: GatedResidualCache, dstate_T=None) -> BPTTResult:
         """Backpropagation through time. dH (T, B, H) = dL/dh_t from the loss at each step;
@@ -193,12 +193,12 @@ class NormalizedResidualRNN(RNN):
             R[t] = np.sqrt(np.mean(v * v, axis=1, keepdims=True) + self.eps)
             h = v / R[t]  # normalised: rms(h_t) = 1
             H[t] = h
-        return H, NormalizedResidualCache(X, h0, A, R, H, self._token)
+        return H.copy(), NormalizedResidualCache(X, h0, A, R, H, self._token)
 
     def final_state(self, cache: NormalizedResidualCache) -> np.ndarray:
         """h_T (B, H), from a cache made by this layer's forward."""
         check_cache(self, cache, NormalizedResidualCache)
-        return cache.H[-1]
+        return cache.H[-1].copy()
 
     def bptt(self, dH: np.ndarray, cache: NormalizedResidualCache, dstate_T=None,
              ) -> BPTTResult:

