@@ -33,6 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from book_toc import ROOT, TOC, page_files, slider_figures, toc_entries, toc_notebooks
 
@@ -434,3 +435,21 @@ def test_search_finds_a_chapter(visit):
     results.first.wait_for(state="visible", timeout=20_000)
     links = results.locator("a").evaluate_all("links => links.map(a => a.href)")
     assert any("05_lstm" in link for link in links), f"search for 'forget gate' found {links}"
+
+
+def test_repository_and_launch_buttons_follow_the_repository_setting(visit):
+    """With ``repository.url`` empty in _config.yml the pages show no repository, issue or
+    launch button (they would point nowhere); once it is set, every one points at it."""
+    url = (yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+           .get("repository", {}).get("url") or "").strip()
+    page = visit(NOTEBOOK_PAGES[0]).page
+    hrefs = page.evaluate("""() => Array.from(document.querySelectorAll(
+        ".article-header-buttons a, .dropdown-launch-buttons a")).map(a => a.href)""")
+    launch = [h for h in hrefs if "mybinder.org" in h or "colab.research.google.com" in h]
+    repository = [h for h in hrefs if "github.com" in h]
+    if not url:
+        assert not launch and not repository, f"buttons without a repository: {hrefs}"
+    else:
+        owner_repo = url.removeprefix("https://github.com/").rstrip("/")
+        assert launch and repository, f"repository {url} is set but the buttons are {hrefs}"
+        assert all(owner_repo in h for h in launch + repository), hrefs
