@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from rnnlab import check_layer
+from rnnlab import check_layer, numerical_jacobian, relative_error
 
 from layer_configs import CONFIGS, random_state
 
@@ -244,3 +244,15 @@ def test_check_layer_refuses_float32_layers():
     with pytest.raises(TypeError, match="gradient checks need float64: build the layer with "
                                         "dtype=np.float64; got a float32 layer"):
         check_layer(layer, X, rng=np.random.default_rng(0))
+
+
+def test_numerical_jacobian_of_a_tanh_layer():
+    rng = np.random.default_rng(0)
+    A, x = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    x0 = x.copy()
+    J = numerical_jacobian(lambda v: np.tanh(A @ v), x)
+    exact = np.diag(1 - np.tanh(A @ x) ** 2) @ A          # (3, 4)
+    assert J.shape == (3, 4) and relative_error(J, exact) < 1e-10
+    np.testing.assert_array_equal(x, x0)                   # x is not changed
+    with pytest.raises(ValueError, match="x must be a 1-D float64 array"):
+        numerical_jacobian(lambda v: v, np.zeros((2, 2)))

@@ -53,7 +53,13 @@ __version__ = "0.1.0"
 
 from .activations import get_activation, sigmoid
 from .base import BPTTResult
-from .gradcheck import GradCheckReport, check_layer, numerical_gradient, relative_error
+from .gradcheck import (
+    GradCheckReport,
+    check_layer,
+    numerical_gradient,
+    numerical_jacobian,
+    relative_error,
+)
 from .gru import GRU
 from .linear import Linear
 from .losses import log_softmax, mse, softmax, softmax_cross_entropy
@@ -64,5 +70,6 @@ from .stack import Bidirectional, Stacked
 __all__ = [
     "RNN", "ResidualRNN", "LSTM", "GRU", "Stacked", "Bidirectional", "Linear",
     "softmax_cross_entropy", "mse", "softmax", "log_softmax", "sigmoid", "get_activation",
-    "check_layer", "numerical_gradient", "relative_error", "GradCheckReport", "BPTTResult",
+    "check_layer", "numerical_gradient", "numerical_jacobian", "relative_error",
+    "GradCheckReport", "BPTTResult",
 ]

@@ -22,6 +22,8 @@ import html
 import math
 from typing import NamedTuple
 
+from .gradcheck import order_of_magnitude
+
 # Relative errors below this are rounding noise in float64 and print as "< 1e-10".
 ROUNDING_LEVEL = 1e-10
 
@@ -46,9 +48,7 @@ def error_order(err: float) -> str:
     the smallest power of ten above it (``3.2e-8`` reads ``< 1e-07``)."""
     if not math.isfinite(err) or err < 0:
         raise ValueError(f"err must be a finite number >= 0; got {err!r}")
-    if err < ROUNDING_LEVEL:
-        return f"< {ROUNDING_LEVEL:.0e}"
-    return f"< 1e{math.floor(math.log10(err)) + 1:+03d}"
+    return f"< {ROUNDING_LEVEL:.0e}" if err < ROUNDING_LEVEL else order_of_magnitude(err)
 
 
 class CheckLog:

@@ -50,8 +50,8 @@ import numpy as np
 from ._checks import check_rng
 from .stack import Bidirectional, Stacked
 
-__all__ = ["numerical_gradient", "relative_error", "GradCheckReport", "check_layer",
-           "linear_loss"]
+__all__ = ["numerical_gradient", "numerical_jacobian", "relative_error", "order_of_magnitude",
+           "GradCheckReport", "check_layer", "linear_loss"]
 
 
 #: an entry's truncation error, relative to the array's rms gradient, worth a smaller step
@@ -118,6 +118,24 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6,
     return grad.astype(x.dtype)
 
 
+def numerical_jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+                       eps: float = 1e-3) -> np.ndarray:
+    """The Jacobian (m, n) of a vector function ``f`` (n,) -> (m,) at a 1-D float64 array
+    ``x`` (n,), column j by the five-point central difference in x_j:
+    (8 (f(x + e) - f(x - e)) - (f(x + 2e) - f(x - 2e))) / (12 eps). ``x`` is not changed."""
+    x = np.asarray(x)
+    if x.ndim != 1 or x.dtype != np.float64:
+        raise ValueError(f"x must be a 1-D float64 array (n,); got {x.dtype} {x.shape}")
+    if not (isinstance(eps, (int, float)) and eps > 0):
+        raise ValueError(f"eps must be a positive number; got {eps!r}")
+    cols = []
+    for j in range(x.size):
+        e = np.zeros_like(x)
+        e[j] = eps
+        cols.append((8 * (f(x + e) - f(x - e)) - (f(x + 2 * e) - f(x - 2 * e))) / (12 * eps))
+    return np.stack(cols, axis=1)
+
+
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     """||a - n|| / (||a|| + ||n||) over all entries (0 when both are exactly zero).
 
@@ -173,12 +191,12 @@ class GradCheckReport(NamedTuple):
         width = max(len(k) for k in self.errors)
         lines = [f"{'array':<{width}}  rel. error  <= {self.tol:.0e}"]
         for name, err in self.errors.items():
-            lines.append(f"{name:<{width}}  {_order(err):>10}  {err <= self.tol}")
+            lines.append(f"{name:<{width}}  {order_of_magnitude(err):>10}  {err <= self.tol}")
         lines.append(f"max relative error <= {self.tol:.0e}: {self.passed}")
         return "\n".join(lines)
 
 
-def _order(err: float) -> str:
+def order_of_magnitude(err: float) -> str:
     """An error shown only by its order of magnitude ("< 1e-09"), stable across machines."""
     if err == 0:
         return "0"

@@ -121,8 +121,9 @@ def gru_step_backward(dh_t: np.ndarray, cache: GRUStepCache) -> GRUStepGrads:
 
 class GRUStep(NamedTuple):
     """The values of all steps, each field (T, B, H) with step t at index t - 1: h_prev;
-    the gates z, r; the candidate h_tilde; n, the term the reset gate multiplies
-    (r ⊙ h_{t-1} before U_h, or U_h h_{t-1} + b_Uh after it)."""
+    the gates z, r; the candidate h_tilde; n, the reset gate's part of the candidate: the
+    reset state r ⊙ h_{t-1} before U_h (g_t in exercise 6-5), or the recurrent term
+    U_h h_{t-1} + b_Uh that the gate multiplies after it (q_t)."""
 
     h_prev: np.ndarray
     z: np.ndarray
