@@ -60,11 +60,12 @@ from .gradcheck import (
     numerical_jacobian,
     relative_error,
 )
-from .gru import GRU
+from .gru import GRU, GRUStepCache, GRUStepGrads, gru_step_backward, gru_step_forward
 from .linear import Linear
 from .losses import log_softmax, mse, softmax, softmax_cross_entropy
-from .lstm import LSTM
-from .rnn import RNN, ResidualRNN
+from .lstm import LSTM, LSTMStepCache, LSTMStepGrads, lstm_step_backward, lstm_step_forward
+from .optim import SGD, Adam, clip_grad_norm, clip_grad_value, global_norm
+from .rnn import RNN, ResidualRNN, RNNStepCache, RNNStepGrads, rnn_step_backward, rnn_step_forward
 from .stack import Bidirectional, Stacked
 
 __all__ = [
@@ -72,4 +73,8 @@ __all__ = [
     "softmax_cross_entropy", "mse", "softmax", "log_softmax", "sigmoid", "get_activation",
     "check_layer", "numerical_gradient", "numerical_jacobian", "relative_error",
     "GradCheckReport", "BPTTResult",
+    "rnn_step_forward", "rnn_step_backward", "RNNStepCache", "RNNStepGrads",
+    "lstm_step_forward", "lstm_step_backward", "LSTMStepCache", "LSTMStepGrads",
+    "gru_step_forward", "gru_step_backward", "GRUStepCache", "GRUStepGrads",
+    "SGD", "Adam", "clip_grad_norm", "clip_grad_value", "global_norm",
 ]
