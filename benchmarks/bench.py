@@ -16,7 +16,8 @@ on this machine; the rest of the time goes to element-wise gate arithmetic on on
 (above all tanh, which the sigmoid is computed from), fresh memory for the records of
 every pass (the C allocator may have handed freed memory back to the operating system,
 and each page then costs a fault on first touch), and Python's per-step overhead. The
-last line compares the LSTM in float32 with the target of :data:`TARGET`.
+last line compares the LSTM in float32 with the target of :data:`TARGET`; the line before it
+times one frame of a typical slider figure against :data:`FRAME_BUDGET_MS`.
 
 Nothing is pinned: both rates are measured under the BLAS threading the process starts
 with (set ``OPENBLAS_NUM_THREADS`` before starting Python to compare), and the header
@@ -34,15 +35,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnnlab import GRU, LSTM, RNN
+from rnnlab.layers import CELLS, GATE_BLOCKS
+from rnnlab.viz import SliderFigure
 
-__all__ = ["BenchResult", "GATE_BLOCKS", "TARGET", "gflop", "matmul_gflops", "bench_layer",
-           "verdict", "main"]
-
-GATE_BLOCKS = {"RNN": 1, "GRU": 3, "LSTM": 4}
+__all__ = ["BenchResult", "TARGET", "FRAME_BUDGET_MS", "gflop", "matmul_gflops", "bench_layer",
+           "verdict", "frame_cpu_ms", "frame_verdict", "main"]
 
 #: the goal the benchmark checks: (layer, dtype, least fraction of the matmul rate)
 TARGET = ("LSTM", "float32", 0.35)
+
+#: a slider frame (compute + draw + encode) should take at most this much CPU time
+FRAME_BUDGET_MS = 100
 
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -87,7 +90,7 @@ def bench_layer(name: str, dtype, peak_gflops: float, *, T: int = 100, B: int = 
                 D: int = 64, H: int = 128, repeats: int = 5) -> BenchResult:
     """Time forward + backward of one layer at (T, B, D, H); best of ``repeats``."""
     rng = np.random.default_rng(0)
-    layer = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}[name](D, H, rng=rng, dtype=dtype)
+    layer = CELLS[name](D, H, rng=rng, dtype=dtype)
     X = rng.standard_normal((T, B, D)).astype(dtype)
     dH = rng.standard_normal((T, B, H)).astype(dtype)
 
@@ -112,6 +115,35 @@ def verdict(results, target=TARGET) -> str:
     status = "met" if r.fraction >= goal else "NOT met"
     return (f"{layer} {dtype} at {r.fraction:.1%} of matmul throughput "
             f"({r.ms:.1f} ms): target >= {goal:.0%} {status}")
+
+
+def frame_cpu_ms() -> tuple[float, float]:
+    """(mean CPU ms, median wall ms) per frame of a typical line-plot slider: 14 frames after
+    one warm-up frame. CPU time (``time.process_time``): matplotlib draws on one thread, so
+    it is the wall time of an idle machine, and other load does not inflate it."""
+    def draw(ax, gamma, t):
+        k = np.arange(t + 1)
+        ax.semilogy(k, gamma ** k.astype(float), lw=2)
+        ax.set_ylim(1e-6, 1e6)
+        ax.set_yticks([1e-6, 1e-3, 1, 1e3, 1e6], ["1e−6", "1e−3", "1", "1e3", "1e6"])
+        ax.minorticks_off()
+        ax.set_xlabel("t − k")
+        ax.set_title(f"γ = {gamma}, t = {t}")
+        ax.grid(True, alpha=0.3)
+
+    fig = SliderFigure(draw, {"gamma": [0.5, 0.9, 1.0, 1.1, 1.5], "t": [10, 30, 60]})
+    fig.render(gamma=0.5, t=10)  # the warm-up frame
+    cpu_start = time.process_time()
+    fig.frames()
+    n = len(fig.frame_seconds) - 1  # the frames rendered by frames(): all but the warm-up
+    return (time.process_time() - cpu_start) / n * 1e3, fig.median_frame_ms
+
+
+def frame_verdict(cpu_ms: float, wall_ms: float, budget: float = FRAME_BUDGET_MS) -> str:
+    """The line that says whether a slider frame stays within ``budget`` ms of CPU time."""
+    status = "met" if cpu_ms <= budget else "NOT met"
+    return (f"slider frame: {cpu_ms:.0f} ms CPU (median wall {wall_ms:.0f} ms): "
+            f"budget <= {budget:g} ms {status}")
 
 
 def _machine_line() -> str:
@@ -154,6 +186,7 @@ def main(argv=None) -> list[BenchResult]:
                   f"{r.fraction:>10.0%}")
     if hasattr(os, "getloadavg"):
         print(f"load average after the run {os.getloadavg()[0]:.2f} (1 min)")
+    print(frame_verdict(*frame_cpu_ms()))
     print(verdict(results))
     return results
 

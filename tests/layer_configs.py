@@ -13,7 +13,7 @@ contracting Jacobians, smaller than any central difference resolves, and a check
 
 
 from rnnlab import GRU, LSTM, RNN, Bidirectional, ResidualRNN, Stacked
-from rnnlab.diagnostics import recurrent_matrix
+from rnnlab.layers import recurrent_matrix
 
 GAMMA = {"tanh": 1.0, "relu": 1.0, "identity": 1.0, "sigmoid": 0.25}
 

@@ -22,7 +22,7 @@ SINGLE = ["RNN tanh", "ResidualRNN tanh", "LSTM", "LSTM peephole", "LSTM coupled
 
 def _make(name, rng):
     """A layer of layer_configs, or one of the remedies of exercise 6-3."""
-    from rnnlab.remedies import GatedResidualRNN, NormalizedResidualRNN
+    from rnnlab.book import GatedResidualRNN, NormalizedResidualRNN
 
     if name == "GatedResidualRNN":
         return GatedResidualRNN(D, Hn, rng=rng, coupled=True)

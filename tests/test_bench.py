@@ -52,7 +52,15 @@ def test_main_prints_the_verdict_line(bench, capsys, monkeypatch):
 
     monkeypatch.setattr(bench, "bench_layer", tiny)
     monkeypatch.setattr(bench, "matmul_gflops", lambda dtype, repeats=5: 1.0)
+    monkeypatch.setattr(bench, "frame_cpu_ms", lambda: (42.0, 50.0))
     results = bench.main(["--quick"])
     out = capsys.readouterr().out.splitlines()
     assert len(results) == 6 and "OPENBLAS_NUM_THREADS=" in out[0]
+    assert out[-2] == "slider frame: 42 ms CPU (median wall 50 ms): budget <= 100 ms met"
     assert out[-1] == bench.verdict(results) and out[-1].startswith("LSTM float32 at ")
+
+
+def test_frame_benchmark_renders_fourteen_frames(bench):
+    cpu_ms, wall_ms = bench.frame_cpu_ms()  # a measurement: its size is not asserted here
+    assert cpu_ms > 0 and wall_ms > 0
+    assert bench.frame_verdict(101, 90).endswith("budget <= 100 ms NOT met")

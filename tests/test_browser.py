@@ -222,7 +222,7 @@ def test_the_book_has_math_and_a_slider(visit):
         f"{first}: {SLIDER_PAGES[first]} SliderFigure(s) in the sources, {shown} on the page")
 
 
-# The player's own frame table (rnnlab/widgets.py): number of frames and the grid's shape.
+# The player's own frame table (rnnlab/viz/widgets.py): number of frames and the grid's shape.
 PLAYER_GRID = """root => {
   const data = JSON.parse(root.querySelector("script.rnnlab-slider-data").textContent);
   return [data.frames.length, data.shape];

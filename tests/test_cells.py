@@ -1,74 +1,54 @@
-"""The cell diagrams: which elements each drawing contains (counted by gid)."""
+"""rnnlab.layers.cells: the cells by name, their parameter counts, and recurrent matrices
+with a chosen largest singular value."""
 
-from collections import Counter
-
-import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
-from rnnlab.cell_diagrams import (
-    draw_bidirectional,
-    draw_gru_cell,
-    draw_lstm_cell,
-    draw_stacked,
-)
+from rnnlab.book import VARIANTS, make_variant
+from rnnlab.layers import CELLS, GATE_BLOCKS, count_params, make_cell
 
 
-def _gids(draw, **kw):
-    fig, ax = plt.subplots()
-    try:
-        assert draw(ax, **kw) is ax
-        assert not ax.axison  # a diagram, not a plot
-        return Counter(p.get_gid() for p in ax.patches if p.get_gid())
-    finally:
-        plt.close(fig)
+def test_count_params_of_the_cells():
+    D, H = 3, 4
+    rng = np.random.default_rng(0)
+    n = {name: count_params(make_variant(name, D, H, rng).params) for name in VARIANTS}
+    assert n["RNN"] == H * (D + H + 1)
+    assert n["LSTM"] == 4 * n["RNN"] and n["GRU"] == 3 * n["RNN"]
+    assert n["LSTM, coupled"] == n["LSTM, no forget gate"] == 3 * n["RNN"]
+    assert n["LSTM, peephole"] == 4 * n["RNN"] + 3 * H
+    assert n["GRU, reset after"] == 3 * n["RNN"] + H
 
 
-def test_lstm_cell_has_three_gates_a_candidate_and_the_cell_line():
-    g = _gids(draw_lstm_cell)
-    assert [g[f"gate-{n}"] for n in "ifoc"] == [1, 1, 1, 1]
-    assert g["op-mul"] == 3 and g["op-add"] == 1 and g["op-tanh"] == 1  # f·c, i·c~, o·tanh c
-    assert g["state-c_prev"] == g["state-c"] == g["state-h_prev"] == g["state-h"] == 1
-    assert g["op-one-minus"] == 0
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_make_cell_scales_every_recurrent_matrix(kind):
+    layer = make_cell(kind, 3, 6, np.random.default_rng(0), sigma_1=1.7, flat=True)
+    Us = [p for n, p in layer.params.items() if n.startswith("U")]
+    assert len(Us) == {"RNN": 1, "LSTM": 4, "GRU": 3}[kind]
+    for U in Us:
+        np.testing.assert_allclose(np.linalg.svd(U, compute_uv=False), 1.7, rtol=1e-12)
 
 
-def test_coupled_lstm_replaces_the_forget_gate_by_one_minus_i():
-    g = _gids(draw_lstm_cell, coupled=True)
-    assert g["gate-f"] == 0 and g["op-one-minus"] == 1 and g["gate-i"] == 1
+def test_make_cell_rejects_unknown_kinds():
+    with pytest.raises(ValueError, match="kind must be"):
+        make_cell("LSMT", 2, 3, np.random.default_rng(0))
 
 
-def test_peephole_lstm_adds_dotted_wires_only():
-    fig, ax = plt.subplots()
-    draw_lstm_cell(ax)
-    plain = sum(line.get_linestyle() == ":" for line in ax.lines)
-    ax.clear()
-    draw_lstm_cell(ax, peephole=True)
-    dotted = sum(line.get_linestyle() == ":" for line in ax.lines)
-    plt.close(fig)
-    assert plain == 0 and dotted == 3  # to i, f (from c_{t-1}) and o (from c_t)
+@pytest.mark.parametrize("cell", CELLS)
+def test_make_cell_sets_the_largest_singular_value_of_every_recurrent_matrix(cell):
+    layer = make_cell(cell, 3, 5, np.random.default_rng(0), sigma_1=1.7)
+    Us = [p for n, p in layer.params.items() if n == "U" or n.startswith("U_")]
+    assert Us
+    for U in Us:
+        assert abs(np.linalg.norm(U, 2) - 1.7) < 1e-12
 
 
-@pytest.mark.parametrize("reset_after", [False, True])
-def test_gru_cell_has_two_gates_a_candidate_and_one_minus_z(reset_after):
-    g = _gids(draw_gru_cell, reset_after=reset_after)
-    assert g["gate-z"] == g["gate-r"] == g["gate-h"] == 1
-    assert g["op-one-minus"] == 1 and g["op-add"] == 1
-    assert g["op-mul"] == 3  # z·h_{t-1}, (1-z)·h~, and the reset product
+
+def test_gate_blocks_count_the_stacked_blocks_of_each_cell():
+    for kind, G in GATE_BLOCKS.items():
+        layer = CELLS[kind](3, 4, rng=np.random.default_rng(0))
+        assert count_params(layer.params) == G * 4 * (3 + 4 + 1)
 
 
-@pytest.mark.parametrize("L, T", [(1, 1), (3, 4), (2, 6)])
-def test_stacked_draws_L_times_T_states(L, T):
-    g = _gids(draw_stacked, L=L, T=T)
-    assert g["node-h"] == L * T and g["node-x"] == T
-
-
-@pytest.mark.parametrize("T", [1, 4])
-def test_bidirectional_draws_two_rows_and_outputs(T):
-    g = _gids(draw_bidirectional, T=T)
-    assert g["node-h"] == 2 * T and g["node-x"] == g["node-y"] == T
-
-
-@pytest.mark.parametrize("draw, kw", [(draw_stacked, {"L": 0}), (draw_stacked, {"T": 9}),
-                                      (draw_bidirectional, {"T": 2.5})])
-def test_bad_sizes_are_rejected(draw, kw):
-    with pytest.raises(ValueError, match="must be an int"):
-        draw(None, **kw)
+def test_make_cell_refuses_a_negative_sigma_1():
+    with pytest.raises(ValueError, match="sigma_1"):
+        make_cell("RNN", 3, 5, np.random.default_rng(0), sigma_1=-1.0)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from rnnlab.checklog import CheckFailed, CheckLog, error_order
+from rnnlab.book import CheckFailed, CheckLog, error_order
 
 
 @pytest.mark.parametrize("err, shown", [(0.0, "< 1e-10"), (3e-11, "< 1e-10"),

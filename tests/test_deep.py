@@ -1,35 +1,16 @@
-"""rnnlab.deep: stacks of a chosen cell type, the depth x time gradient map, and the
+"""rnnlab.book.deep: stacks of a chosen cell type, the depth x time gradient map, and the
 next-symbol task on which a bidirectional RNN sees the answer."""
 
 import numpy as np
 import pytest
 
 from rnnlab import RNN, Bidirectional
-from rnnlab.deep import (
-    CELLS,
-    depth_time_norms,
-    fit_next_symbol,
-    make_cell,
-    make_stack,
-    next_symbol_batch,
-)
-
-
-@pytest.mark.parametrize("cell", CELLS)
-def test_make_cell_sets_the_largest_singular_value_of_every_recurrent_matrix(cell):
-    layer = make_cell(cell, 3, 5, np.random.default_rng(0), sigma=1.7)
-    Us = [p for n, p in layer.params.items() if n == "U" or n.startswith("U_")]
-    assert Us
-    for U in Us:
-        assert abs(np.linalg.norm(U, 2) - 1.7) < 1e-12
+from rnnlab.book import depth_time_norms, fit_next_symbol, make_stack, next_symbol_batch
+from rnnlab.layers import CELLS
 
 
 def test_bad_arguments_are_named():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match="cell must be one of"):
-        make_cell("LSTMX", 3, 5, rng)
-    with pytest.raises(ValueError, match="sigma"):
-        make_cell("RNN", 3, 5, rng, sigma=-1.0)
     with pytest.raises(ValueError, match="L"):
         make_stack("RNN", 0, 3, 5, rng)
     with pytest.raises(ValueError, match="input_size"):

@@ -4,15 +4,17 @@ import numpy as np
 import pytest
 
 from rnnlab import LSTM, RNN, numerical_gradient
-from rnnlab.activations import sigmoid
-from rnnlab.diagnostics import (
+from rnnlab.book import probe_inputs
+from rnnlab.grad import (
     forget_gate_products,
+    gradient_profile,
     jacobian_norms,
     jacobians,
     product_bound,
-    recurrent_matrix,
+    slope_profile,
     state_grad_norms,
 )
+from rnnlab.layers import make_cell, recurrent_matrix, sigmoid
 
 from layer_configs import CONFIGS
 
@@ -169,3 +171,53 @@ def test_product_bound_refuses_non_finite_or_negative_factors(gamma, sigma_1, na
     with pytest.raises((ValueError, TypeError), match=f"{name} must be a"):
         product_bound(gamma, sigma_1, 5)
     np.testing.assert_array_equal(product_bound(np.float32(0.5), 2, 3), [1.0, 1.0, 1.0])
+
+
+def test_gradient_profile_without_recurrent_weights_is_the_gate_path():
+    """With every U_g = 0 the cell path diag(f) is the only path: ||dc_T/dc_k|| = ||prod f||."""
+    rng = np.random.default_rng(1)
+    layer = make_cell("LSTM", 4, 5, rng, sigma_1=0.0, flat=True)
+    prof = gradient_profile(layer, probe_inputs(12))
+    assert prof.dh.shape == prof.dc.shape == prof.gate_path.shape == (12,)
+    np.testing.assert_allclose(prof.dc, prof.gate_path, rtol=1e-12)
+    g = gradient_profile(make_cell("GRU", 4, 5, rng, sigma_1=0.0, flat=True), probe_inputs(12))
+    assert g.dc is None and g.gate_path.shape == (12,)
+    r = gradient_profile(make_cell("RNN", 4, 5, rng), probe_inputs(12))
+    assert r.dc is None and r.gate_path is None
+
+
+def test_gradient_profile_dc_is_the_jacobian_norm():
+    layer = make_cell("LSTM", 4, 5, np.random.default_rng(2), sigma_1=1.0, flat=True)
+    X = probe_inputs(9)
+    np.testing.assert_allclose(gradient_profile(layer, X).dc,
+                               jacobian_norms(layer, X, wrt="c"))
+
+
+def test_slope_profile_against_the_forward_record():
+    """Slopes are 1 - h_t^2 of the tanh states; rms, saturated fraction and factor norms
+    follow from them and from U by their definitions."""
+    from rnnlab import RNN
+
+    rng = np.random.default_rng(0)
+    layer = RNN(3, 5, rng=rng)
+    layer.params["U"][:] *= 6  # large weights: some units saturate
+    X = 2 * rng.standard_normal((7, 2, 3))
+    prof = slope_profile(layer, X, sample=1)
+    S = 1 - layer.forward(X)[0][:, 1] ** 2  # (T, H)
+    np.testing.assert_allclose(prof.slopes, S, rtol=1e-14)
+    np.testing.assert_allclose(prof.rms, np.sqrt((S**2).mean(axis=1)), rtol=1e-14)
+    np.testing.assert_array_equal(prof.low, (S < 0.1).mean(axis=1))
+    assert 0 < prof.low.max() <= 1
+    for t in range(7):
+        J = np.diag(S[t]) @ layer.params["U"]
+        assert prof.factor_norms[t] == pytest.approx(np.linalg.svd(J)[1][0], rel=1e-12)
+
+
+def test_slope_profile_rejects_gated_cells_and_bad_samples():
+    from rnnlab import RNN
+
+    X = np.zeros((3, 2, 2))
+    with pytest.raises(TypeError, match="simple RNN"):
+        slope_profile(LSTM(2, 3, rng=np.random.default_rng(0)), X)
+    with pytest.raises(ValueError, match="sample"):
+        slope_profile(RNN(2, 3, rng=np.random.default_rng(0)), X, sample=2)

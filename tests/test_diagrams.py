@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from rnnlab.diagrams import PATTERNS, draw_io_pattern, draw_io_patterns, draw_unrolled_rnn  # noqa: E501
+from rnnlab.viz import PATTERNS, draw_io_pattern, draw_io_patterns, draw_unrolled_rnn  # noqa: E501
 
 
 def _count(ax):

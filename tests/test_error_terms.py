@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnnlab import RNN
-from rnnlab.error_terms import delta_matrix
+from rnnlab.grad import delta_matrix
 
 
 def test_column_sums_are_bptts_total_errors_and_the_future_is_zero():

@@ -1,25 +1,16 @@
-"""The long-range experiment runner and the gradient-flow helpers of chapters 3–5."""
+"""rnnlab.book.experiments: the long-range memory experiment, its runs and comparisons."""
 
 import numpy as np
 import pytest
 
-from rnnlab import GRU, LSTM, Linear
-from rnnlab.diagnostics import jacobian_norms, jacobians
-from rnnlab.experiments import (
-    CELLS,
+from rnnlab import RNN, Linear
+from rnnlab.book import (
     Comparison,
     adding_task,
     compare,
     copy_memory_task,
-    count_params,
-    depth_time_norms,
     evaluate,
-    gradient_profile,
-    gru_state_jacobian,
-    lstm_cell_jacobian,
-    make_cell,
-    probe_inputs,
-    rnn_lstm_profiles,
+    make_variant,
     run,
 )
 from rnnlab.train import SequenceModel
@@ -27,7 +18,7 @@ from rnnlab.train import SequenceModel
 
 def _constant_model(task, value):
     """A model whose output ignores the input: head weights 0, bias ``value``."""
-    layer = CELLS["RNN"](task.input_size, 3, np.random.default_rng(0))
+    layer = RNN(task.input_size, 3, rng=np.random.default_rng(0))
     head = Linear(3, task.output_size, rng=np.random.default_rng(1))
     head.params["W"][:] = 0
     head.params["b"][:] = value
@@ -90,7 +81,7 @@ def test_every_cell_sees_the_same_batches_at_a_seed():
 
     def recorder(name):
         def make(D, H, rng):
-            layer = CELLS[name](D, H, rng)
+            layer = make_variant(name, D, H, rng)
             forward = layer.forward
 
             def spy(X, state=None):
@@ -132,141 +123,11 @@ def test_compare_table_and_plot():
     plt.close(fig)
 
 
-def test_count_params_of_the_cells():
-    D, H = 3, 4
-    rng = np.random.default_rng(0)
-    n = {name: count_params(make(D, H, rng).params) for name, make in CELLS.items()}
-    assert n["RNN"] == H * (D + H + 1)
-    assert n["LSTM"] == 4 * n["RNN"] and n["GRU"] == 3 * n["RNN"]
-    assert n["LSTM, coupled"] == n["LSTM, no forget gate"] == 3 * n["RNN"]
-    assert n["LSTM, peephole"] == 4 * n["RNN"] + 3 * H
-    assert n["GRU, reset after"] == 3 * n["RNN"] + H
-
-
-# ---- gradient flow ------------------------------------------------------------------------
-def test_probe_inputs_are_prefixes():
-    np.testing.assert_array_equal(probe_inputs(5), probe_inputs(9)[:5])
-
-
-@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
-def test_make_cell_scales_every_recurrent_matrix(kind):
-    layer = make_cell(kind, 3, 6, np.random.default_rng(0), scale=1.7)
-    Us = [p for n, p in layer.params.items() if n.startswith("U")]
-    assert len(Us) == {"RNN": 1, "LSTM": 4, "GRU": 3}[kind]
-    for U in Us:
-        np.testing.assert_allclose(np.linalg.svd(U, compute_uv=False), 1.7, rtol=1e-12)
-
-
-def test_make_cell_rejects_unknown_kinds():
-    with pytest.raises(ValueError, match="kind must be"):
-        make_cell("LSMT", 2, 3, np.random.default_rng(0))
-
-
-@pytest.mark.parametrize("t", [2, 3, 5])
-def test_lstm_cell_jacobian_is_the_exact_one_step_derivative(t):
-    """The formula equals dc_t/dc_{t-1} of the layer's own backward pass (chain rule)."""
-    rng = np.random.default_rng(t)
-    layer = LSTM(3, 4, rng=rng)
-    X = rng.standard_normal((5, 2, 3))
-    _, cache = layer.forward(X[:t])
-    J = lstm_cell_jacobian(layer, cache, t, sample=1)
-    np.testing.assert_allclose(J, jacobians(layer, X[:t], sample=1, wrt="c")[t - 2],
-                               atol=1e-13)
-
-
-def test_lstm_cell_jacobian_is_diag_f_without_recurrent_weights():
-    rng = np.random.default_rng(0)
-    layer = LSTM(3, 4, rng=rng)
-    for g in "ifoc":
-        layer.params[f"U_{g}"][:] = 0
-    _, cache = layer.forward(rng.standard_normal((4, 1, 3)))
-    np.testing.assert_array_equal(lstm_cell_jacobian(layer, cache, 3),
-                                  np.diag(cache.steps.f[2, 0]))
-
-
-def test_lstm_cell_jacobian_refuses_variants():
-    layer = LSTM(2, 3, rng=np.random.default_rng(0), peephole=True)
-    _, cache = layer.forward(np.zeros((3, 1, 2)))
-    with pytest.raises(ValueError, match="standard LSTM"):
-        lstm_cell_jacobian(layer, cache, 2)
-
-
-@pytest.mark.parametrize("reset_after", [False, True])
-def test_gru_state_jacobians_multiply_to_dh_T_dh_k(reset_after):
-    rng = np.random.default_rng(5)
-    layer = GRU(3, 4, rng=rng, reset_after=reset_after, update_bias=0.5)
-    if reset_after:
-        layer.params["b_Uh"][:] = rng.uniform(-0.5, 0.5, 4)
-    X = rng.standard_normal((6, 2, 3))
-    _, cache = layer.forward(X)
-    P = np.eye(4)
-    for t in range(6, 1, -1):
-        P = P @ gru_state_jacobian(layer, cache, t)
-    np.testing.assert_allclose(P, jacobians(layer, X)[0], atol=1e-13)
-
-
-def test_gradient_profile_without_recurrent_weights_is_the_gate_path():
-    """With every U_g = 0 the cell path diag(f) is the only path: ||dc_T/dc_k|| = ||prod f||."""
-    rng = np.random.default_rng(1)
-    layer = make_cell("LSTM", 4, 5, rng, scale=0.0)
-    prof = gradient_profile(layer, probe_inputs(12))
-    assert prof.dh.shape == prof.dc.shape == prof.gate_path.shape == (12,)
-    np.testing.assert_allclose(prof.dc, prof.gate_path, rtol=1e-12)
-    g = gradient_profile(make_cell("GRU", 4, 5, rng, scale=0.0), probe_inputs(12))
-    assert g.dc is None and g.gate_path.shape == (12,)
-    r = gradient_profile(make_cell("RNN", 4, 5, rng), probe_inputs(12))
-    assert r.dc is None and r.gate_path is None
-
-
-def test_gradient_profile_dc_is_the_jacobian_norm():
-    layer = make_cell("LSTM", 4, 5, np.random.default_rng(2), scale=1.0)
-    X = probe_inputs(9)
-    np.testing.assert_allclose(gradient_profile(layer, X).dc,
-                               jacobian_norms(layer, X, wrt="c"))
-
-
-def test_depth_time_norms_shape_and_top_layer_end():
-    N = depth_time_norms("GRU", 3, probe_inputs(7), H=5)
-    assert N.shape == (3, 7)
-    assert N[-1, -1] == pytest.approx(1.0)  # the loss seed is a unit vector per sample
-
-
-# ---- slope profile (chapter 0) ------------------------------------------------------------
-def test_slope_profile_against_the_forward_record():
-    """Slopes are 1 - h_t^2 of the tanh states; rms, saturated fraction and factor norms
-    follow from them and from U by their definitions."""
-    from rnnlab import RNN
-    from rnnlab.experiments import slope_profile
-
-    rng = np.random.default_rng(0)
-    layer = RNN(3, 5, rng=rng)
-    layer.params["U"][:] *= 6  # large weights: some units saturate
-    X = 2 * rng.standard_normal((7, 2, 3))
-    prof = slope_profile(layer, X, sample=1)
-    S = 1 - layer.forward(X)[0][:, 1] ** 2  # (T, H)
-    np.testing.assert_allclose(prof.slopes, S, rtol=1e-14)
-    np.testing.assert_allclose(prof.rms, np.sqrt((S**2).mean(axis=1)), rtol=1e-14)
-    np.testing.assert_array_equal(prof.low, (S < 0.1).mean(axis=1))
-    assert 0 < prof.low.max() <= 1
-    for t in range(7):
-        J = np.diag(S[t]) @ layer.params["U"]
-        assert prof.factor_norms[t] == pytest.approx(np.linalg.svd(J)[1][0], rel=1e-12)
-
-
-def test_slope_profile_rejects_gated_cells_and_bad_samples():
-    from rnnlab import RNN
-    from rnnlab.experiments import slope_profile
-
-    X = np.zeros((3, 2, 2))
-    with pytest.raises(TypeError, match="simple RNN"):
-        slope_profile(LSTM(2, 3, rng=np.random.default_rng(0)), X)
-    with pytest.raises(ValueError, match="sample"):
-        slope_profile(RNN(2, 3, rng=np.random.default_rng(0)), X, sample=2)
 
 
 # ---- spreads over seeds -------------------------------------------------------------------
 def test_per_seed_and_spread_table():
-    from rnnlab.experiments import per_seed, spread_table
+    from rnnlab.book import per_seed, spread_table
 
     c = compare(["RNN", "GRU"], adding_task(6), seeds=(2, 0, 1), hidden_size=3, steps=8,
                 eval_every=4, eval_size=8, progress=False)
@@ -289,7 +150,7 @@ def test_per_seed_and_spread_table():
 
 def test_spread_table_counts_runs_that_reached():
     """A task with a threshold every model passes: every run reaches it at step 0."""
-    from rnnlab.experiments import per_seed, spread_table
+    from rnnlab.book import per_seed, spread_table
 
     task = adding_task(5, threshold=10.0)
     c = compare(["RNN"], task, seeds=(0, 1), hidden_size=2, steps=4, eval_every=2,
@@ -299,7 +160,7 @@ def test_spread_table_counts_runs_that_reached():
 
 
 def test_ahead_on_every_seed_pairs_runs_by_seed():
-    from rnnlab.experiments import RunRecord, ahead_on_every_seed
+    from rnnlab.book import RunRecord, ahead_on_every_seed
 
     task = adding_task(5)
 
@@ -316,12 +177,3 @@ def test_ahead_on_every_seed_pairs_runs_by_seed():
     assert not ahead_on_every_seed(c, "C", "C")  # never reaching is never ahead
 
 
-def test_rnn_lstm_profiles_are_the_two_layers_gradient_profiles():
-    X = probe_inputs(12, D=3, B=2)
-    got = rnn_lstm_profiles(2.0, 1.5, X, H=5, seed=3)
-    lstm = make_cell("LSTM", 3, 5, np.random.default_rng(3), scale=1.5, forget_bias=2.0)
-    rnn = make_cell("RNN", 3, 5, np.random.default_rng(3), scale=1.5)
-    np.testing.assert_array_equal(got["back"], np.arange(11, -1, -1))
-    np.testing.assert_array_equal(got["lstm"].dh, gradient_profile(lstm, X).dh)
-    np.testing.assert_array_equal(got["lstm"].gate_path, gradient_profile(lstm, X).gate_path)
-    np.testing.assert_array_equal(got["rnn"].dh, gradient_profile(rnn, X).dh)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from rnnlab import RNN
-from rnnlab.impulse_response import rnn_impulse_response, tdnn_forward, tdnn_impulse_response
+from rnnlab.book import rnn_impulse_response, tdnn_forward, tdnn_impulse_response
 
 
 def test_tdnn_forward_is_a_causal_convolution():

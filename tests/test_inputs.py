@@ -237,7 +237,7 @@ def test_cache_of_another_type_or_layer_is_refused(rng, kind):
 
 
 def test_hand_built_cache_is_checked_against_the_layer_sizes(rng):
-    from rnnlab.rnn import RNNCache
+    from rnnlab.layers import RNNCache
     layer, wider = RNN(3, 4, rng=rng), RNN(3, 5, rng=rng)
     X = rng.standard_normal((5, 2, 3))
     _, cache = wider.forward(X)
@@ -338,7 +338,7 @@ def test_non_finite_parameters_are_refused(rng, bad):
 
 
 def test_diagnostics_check_their_arrays(rng):
-    from rnnlab.diagnostics import forget_gate_products, jacobians, state_grad_norms
+    from rnnlab.grad import forget_gate_products, jacobians, state_grad_norms
     layer = LSTM(3, 4, rng=rng)
     X = rng.standard_normal((6, 2, 3))
     with pytest.raises(ValueError, match=re.escape("X must have shape (T, B, D=3); got (6, 3)")):

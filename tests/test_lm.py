@@ -4,9 +4,7 @@ a short training run."""
 import numpy as np
 import pytest
 
-from rnnlab.data import BracketLanguage, Vocab
-from rnnlab.lm import (
-    CELLS,
+from rnnlab.book import (
     binned_mean,
     char_model,
     closer_type_probability,
@@ -21,9 +19,9 @@ from rnnlab.lm import (
     train_lm,
     true_next_probs,
 )
-from rnnlab.ngram import NGramModel
-from rnnlab.optim import Adam
-from rnnlab.tbptt import evaluate_bpc, one_hot
+from rnnlab.data import BracketLanguage, NGramModel, Vocab, one_hot
+from rnnlab.layers import CELLS
+from rnnlab.train import Adam, evaluate_bpc
 
 
 @pytest.mark.parametrize("cell", sorted(CELLS))

@@ -2,14 +2,14 @@
 
 import numpy as np
 
-from rnnlab.lm import LMRun
-from rnnlab.lmplots import (
+from rnnlab.book import LMRun
+from rnnlab.train import TrainHistory
+from rnnlab.viz import (
     bin_centres,
     plot_closer_shares,
     plot_learning_curves,
     plot_next_char,
 )
-from rnnlab.train import TrainHistory
 
 
 def _run(loss_nats, val):

@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 
-from rnnlab.lm import char_model
-from rnnlab.naive import MinCharRNN, train_naive
-from rnnlab.optim import SGD
-from rnnlab.tbptt import one_hot
+from rnnlab.book import MinCharRNN, char_model, train_naive
+from rnnlab.data import one_hot
+from rnnlab.train import SGD
 
 
 def _pair(V=6, H=9, seed=0):

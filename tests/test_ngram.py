@@ -8,8 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from rnnlab.data import BracketLanguage, Vocab
-from rnnlab.ngram import NGramModel, context_codes
+from rnnlab.data import BracketLanguage, NGramModel, Vocab, context_codes
 
 
 def _text(n=3000, V=4, seed=0):

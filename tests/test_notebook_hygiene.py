@@ -161,7 +161,7 @@ def test_every_slider_reports_frames_within_budget(path):
     assert not slow, f"{path.name}: median frame times {slow} ms exceed {FRAME_BUDGET_MS} ms"
 
 
-# The two views of a SliderFigure display (rnnlab/widgets.py): the kernel-free player the
+# The two views of a SliderFigure display (rnnlab/viz/widgets.py): the kernel-free player the
 # book shows, recognised by the root element of widgets._HTML_TEMPLATE, and the ipywidgets
 # view JupyterLab shows.
 PLAYER_MARKER = '<div class="rnnlab-slider"'

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnlab.optim import (
+from rnnlab.train import (
     SGD,
     Adagrad,
     Adam,

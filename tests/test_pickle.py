@@ -11,7 +11,7 @@ from layer_configs import CONFIGS
 
 def _make_any_layer(name, rng):
     """A layer of layer_configs, or one of the remedies of exercise 6-3."""
-    from rnnlab.remedies import GatedResidualRNN, NormalizedResidualRNN
+    from rnnlab.book import GatedResidualRNN, NormalizedResidualRNN
 
     if name == "GatedResidualRNN":
         return GatedResidualRNN(3, 4, rng=rng, coupled=True)
@@ -32,7 +32,7 @@ def test_every_layer_survives_a_pickle_round_trip(name):
 
 
 def test_a_sequence_model_survives_a_pickle_round_trip():
-    from rnnlab.lm import char_model
+    from rnnlab.book import char_model
 
     rng = np.random.default_rng(6)
     model = char_model("RNN", 5, 8, rng)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnlab.plots import (
+from rnnlab.viz import (
     plot_activation,
     plot_curves,
     plot_depth_time,

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from rnnlab.gradcheck import numerical_gradient, relative_error
-from rnnlab.recursive import RecursiveNet, as_rnn, balanced, chain
+from rnnlab.grad import numerical_gradient, relative_error
+from rnnlab.layers import RecursiveNet, as_rnn, balanced, chain
 
 
 def _net(H, rng, activation="tanh"):

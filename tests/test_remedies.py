@@ -1,18 +1,18 @@
-"""Tests of rnnlab.remedies: the gated and the normalised residual updates and the damped
+"""Tests of rnnlab.book.remedies: the gated and the normalised residual updates and the damped
 antisymmetric U (exercise 6-3)."""
 
 import numpy as np
 import pytest
 
 from rnnlab import ResidualRNN, check_layer
-from rnnlab.diagnostics import jacobians, state_grad_norms
-from rnnlab.remedies import (
+from rnnlab.book import (
     LABELS,
     GatedResidualRNN,
     NormalizedResidualRNN,
     damped_antisymmetric,
     grad_norm_comparison,
 )
+from rnnlab.grad import jacobians, state_grad_norms
 
 LAYERS = {
     "gated tanh": lambda D, H, rng: GatedResidualRNN(D, H, rng=rng),
@@ -89,7 +89,7 @@ def test_residual_state_grows_but_normalised_state_has_rms_one():
 
 def test_normalised_jacobian_formula():
     """dh_t/dh_{t-1} = (I - h_t h_t^T / H) / r_t (I + diag(g') U) (exact, eps included),
-    against the Jacobian that rnnlab.diagnostics.jacobians obtains from the layer's backward."""
+    against the Jacobian that rnnlab.grad.jacobians() obtains from the layer's backward."""
     rng = np.random.default_rng(5)
     H = 5
     layer = NormalizedResidualRNN(3, H, rng=rng, eps=0.5)  # a large eps: still exact

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnnlab import LSTM, RNN, ResidualRNN, relative_error
-from rnnlab.rtrl import _zeros, flops, measure_cost, rtrl_gradients, rtrl_step
+from rnnlab.grad.rtrl import _zeros, flops, measure_cost, rtrl_gradients, rtrl_step
 
 CASES = [(RNN, "tanh"), (RNN, "sigmoid"), (RNN, "relu"), (RNN, "identity"),
          (ResidualRNN, "tanh"), (ResidualRNN, "sigmoid")]

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from rnnlab.lm import char_model
-from rnnlab.losses import softmax
-from rnnlab.sampling import apply_temperature, next_char_distribution, sample
+from rnnlab.book import char_model
+from rnnlab.layers import softmax
+from rnnlab.train import apply_temperature, next_char_distribution, sample
 
 V = 5
 
@@ -88,7 +88,7 @@ def test_next_char_distribution_is_the_stream_prediction_after_the_whole_prompt(
     """At τ = 1 the distribution after a prompt is the row of ``stream_probs`` that has read
     every prompt character: the last row once one more (never read) id is appended, and not
     the last row of the prompt alone (which has not read the final character)."""
-    from rnnlab.lm import stream_probs
+    from rnnlab.book import stream_probs
 
     model = _model(1, cell)
     prompt = np.random.default_rng(2).integers(0, V, size=9)

@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rnnlab.saturation import draw_saturation, saturation
+from rnnlab.book import draw_saturation, saturation
 
 X = np.random.default_rng(4).standard_normal((10, 16, 8))
 

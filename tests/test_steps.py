@@ -15,9 +15,14 @@ import numpy as np
 import pytest
 
 from rnnlab import GRU, LSTM, RNN, ResidualRNN, numerical_gradient, relative_error
-from rnnlab.gru import gru_step_backward, gru_step_forward
-from rnnlab.lstm import lstm_step_backward, lstm_step_forward
-from rnnlab.rnn import rnn_step_backward, rnn_step_forward
+from rnnlab.layers import (
+    gru_step_backward,
+    gru_step_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+)
 
 T, B, D, H = 5, 3, 4, 6
 LSTM_KW = [{}, {"peephole": True}, {"coupled": True}, {"coupled": True, "peephole": True},

@@ -3,19 +3,17 @@
 import numpy as np
 import pytest
 
-from rnnlab.data import BracketLanguage, Vocab
-from rnnlab.linear import Linear
-from rnnlab.optim import SGD, Adam
-from rnnlab.rnn import RNN
-from rnnlab.tbptt import (
+from rnnlab.data import BracketLanguage, Vocab, one_hot
+from rnnlab.layers import RNN, Linear
+from rnnlab.train import (
+    SGD,
+    Adam,
+    SequenceModel,
     batchify,
     evaluate_bpc,
-    one_hot,
     stream_batches,
-    stream_log2_probs,
     train_tbptt,
 )
-from rnnlab.train import SequenceModel
 
 V, H = 5, 8
 
@@ -103,15 +101,6 @@ def test_evaluate_bpc_does_not_depend_on_the_chunk_length():
     assert short == pytest.approx(long, rel=1e-12)  # the state is carried across chunks
     model.params["out.W"][:] = 0  # constant logits: uniform prediction, log2 V bits
     assert evaluate_bpc(model, ids, V) == pytest.approx(np.log2(V), rel=1e-12)
-
-
-def test_stream_log2_probs_match_one_forward_pass():
-    model, ids = _model(), _ids(60)
-    lp = stream_log2_probs(model, ids, V, seq_len=7)
-    assert lp.shape == (59,)
-    P = model.predict(one_hot(ids[:-1, None], V))[:, 0]  # (n - 1, V), whole stream at once
-    np.testing.assert_allclose(lp, np.log2(P[np.arange(59), ids[1:]]), rtol=1e-12)
-    assert -lp.mean() == pytest.approx(evaluate_bpc(model, ids, V, batch_size=1), rel=1e-12)
 
 
 def test_train_tbptt_learns_the_bracket_language():

@@ -4,6 +4,21 @@ The shared package of the course book on chapter 6 of Qiu Xipeng's *Neural Netwo
 Deep Learning* (NNDL). Every chapter imports it; every formula the book teaches is
 implemented here once and checked by the tests.
 
+Package map
+-----------
+* ``rnnlab.layers`` — the recurrent layers (simple RNN, LSTM, GRU, stacked, bidirectional),
+  their step functions, activations, the output layer and the losses: chapters 1–8.
+* ``rnnlab.data`` — synthetic memory tasks, character text, the bracket language, n-grams.
+* ``rnnlab.train`` — optimisers and gradient clipping, the training loop, truncated BPTT,
+  sampling with a temperature.
+* ``rnnlab.grad`` — gradient checking by finite differences, Jacobians and gradient-norm
+  diagnostics, the error terms of BPTT, real-time recurrent learning.
+* ``rnnlab.viz`` — plots, diagrams and the slider figure.
+* ``rnnlab.book`` — the experiments and page scaffolding of individual chapters.
+
+Each subpackage imports only from those listed before it. The names most pages need are
+importable from ``rnnlab`` itself.
+
 Conventions (one calling shape for every layer)
 -----------------------------------------------
 Shape legend used in every docstring: ``T`` time steps, ``B`` batch, ``D`` input size,
@@ -51,22 +66,42 @@ Shape legend used in every docstring: ``T`` time steps, ``B`` batch, ``D`` input
 
 __version__ = "0.1.0"
 
-from .activations import get_activation, sigmoid
-from .base import BPTTResult
-from .gradcheck import (
+from .grad import (
     GradCheckReport,
     check_layer,
     numerical_gradient,
     numerical_jacobian,
     relative_error,
 )
-from .gru import GRU, GRUStepCache, GRUStepGrads, gru_step_backward, gru_step_forward
-from .linear import Linear
-from .losses import log_softmax, mse, softmax, softmax_cross_entropy
-from .lstm import LSTM, LSTMStepCache, LSTMStepGrads, lstm_step_backward, lstm_step_forward
-from .optim import SGD, Adam, clip_grad_norm, clip_grad_value, global_norm
-from .rnn import RNN, ResidualRNN, RNNStepCache, RNNStepGrads, rnn_step_backward, rnn_step_forward
-from .stack import Bidirectional, Stacked
+from .layers import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    BPTTResult,
+    GRUStepCache,
+    GRUStepGrads,
+    Linear,
+    LSTMStepCache,
+    LSTMStepGrads,
+    ResidualRNN,
+    RNNStepCache,
+    RNNStepGrads,
+    Stacked,
+    get_activation,
+    gru_step_backward,
+    gru_step_forward,
+    log_softmax,
+    lstm_step_backward,
+    lstm_step_forward,
+    mse,
+    rnn_step_backward,
+    rnn_step_forward,
+    sigmoid,
+    softmax,
+    softmax_cross_entropy,
+)
+from .train import SGD, Adam, clip_grad_norm, clip_grad_value, global_norm
 
 __all__ = [
     "RNN", "ResidualRNN", "LSTM", "GRU", "Stacked", "Bidirectional", "Linear",
