@@ -16,6 +16,10 @@ desktop width every display equation fits its column, and at the phone width one
 not sits in a horizontal scroll container; no image and no other element runs past the
 column unless it scrolls.
 
+And what a reader downloads: every page, opened with an empty cache, downloads at most 3 MB
+(the test prints a table of every page); icons are drawn from the theme's webfont, without
+FontAwesome's JavaScript; a search lists the glossary once.
+
 Run by ``make test`` after the clean build (``pytest -m browser``; ``make browser`` builds
 first). The tests fail when ``_build/html`` is missing or older than a page's source: they
 would otherwise test a stale book. Without Chromium they skip with a message, except in CI
@@ -474,6 +478,41 @@ def test_search_lists_the_glossary_once(visit):
             assert "#term-" in glossary[0], f"search for {query!r} leads to {glossary[0]}"
         others = [h for h in links if h not in glossary]
         assert len(others) == len(set(others)), f"search for {query!r}: repeated {links}"
+
+
+# Every visible FontAwesome icon in the page's chrome (header, sidebars, search field): its
+# class, the glyph its ::before draws, its width, and whether the icon font has loaded.
+ICONS = """() => Array.from(document.querySelectorAll('i[class*="fa-"]'))
+  .filter(i => i.offsetParent && !i.closest("article"))
+  .map(i => [i.className, getComputedStyle(i, "::before").content,
+             i.getBoundingClientRect().width])"""
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_icons_are_drawn_from_the_webfont(browser, server, width):
+    """With FontAwesome's JavaScript gone (_ext/page_weight.py), every icon is an <i> drawn
+    from the theme's webfont: each shows a glyph, and the search field's magnifying glass sits
+    before the text typed, not over it (_static/rnnbook.css)."""
+    context = browser.new_context(viewport={"width": WIDTHS[width], "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/{NOTEBOOK_PAGES[0]}.html", wait_until="load")
+        page.evaluate("() => document.fonts.ready.then(() => true)")
+        icons = page.evaluate(ICONS)
+        assert len(icons) >= 4, f"{width}: only these icons are shown: {icons}"
+        blank = [i for i in icons if i[1] in ("none", "normal", '""') or i[2] < 8]
+        assert not blank, f"{width}: icons without a glyph: {blank}"
+        assert page.evaluate("() => document.fonts.check('900 16px \"Font Awesome 6 Free\"')")
+        assert page.locator("svg.svg-inline--fa").count() == 0, "FontAwesome's JS still runs"
+        page.goto(f"{server}/search.html?q=gate", wait_until="load")
+        glass = page.locator(".bd-search-container .bd-search i.fa-magnifying-glass").bounding_box()
+        text_x = page.locator(".bd-search-container .bd-search input").evaluate(
+            "i => i.getBoundingClientRect().left + parseFloat(getComputedStyle(i).paddingLeft)")
+        assert glass["x"] + glass["width"] <= text_x + 1, (
+            f"{width}: the search icon (x {glass['x']:.0f}-{glass['x'] + glass['width']:.0f})"
+            f" covers the text, which starts at {text_x:.0f}")
+    finally:
+        context.close()
 
 
 # ---- what a first visit downloads ------------------------------------------------------------
