@@ -16,6 +16,10 @@ desktop width every display equation fits its column, and at the phone width one
 not sits in a horizontal scroll container; no image and no other element runs past the
 column unless it scrolls.
 
+And what a reader downloads: every page, opened with an empty cache, downloads at most 3 MB
+(the test prints a table of every page); icons are drawn from the theme's webfont, without
+FontAwesome's JavaScript; a search lists the glossary once.
+
 Run by ``make test`` after the clean build (``pytest -m browser``; ``make browser`` builds
 first). The tests fail when ``_build/html`` is missing or older than a page's source: they
 would otherwise test a stale book. Without Chromium they skip with a message, except in CI
@@ -30,7 +34,7 @@ import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import pytest
 import yaml
@@ -435,6 +439,157 @@ def test_search_finds_a_chapter(visit):
     results.first.wait_for(state="visible", timeout=20_000)
     links = results.locator("a").evaluate_all("links => links.map(a => a.href)")
     assert any("05_lstm" in link for link in links), f"search for 'forget gate' found {links}"
+
+
+# The pages that define glossary terms (a ```{glossary} directive in the source).
+GLOSSARY_PAGES = [p for p in PAGES
+                  if any("{glossary}" in f.read_text(encoding="utf-8") for f in page_files(p))]
+# Queries that name glossary terms. Sphinx lists a page once per index entry a query matches
+# (and once for its text), and every name of every glossary term is an index entry: "RNN"
+# matches RNN, SRNN and Bi-RNN, "recurrent neural network" three terms, "hidden state" one
+# term and the text; "gating" only the text; the Chinese name only its entry.
+GLOSSARY_QUERIES = ["RNN", "recurrent neural network", "hidden state", "gating", "梯度消失"]
+SEARCH_DONE = """() => {
+  const s = document.querySelector("#search-results p.search-summary");
+  return s && /Search finished|did not match/.test(s.textContent);
+}"""
+
+
+def test_search_lists_the_glossary_once(visit):
+    """A search lists the glossary once, and for a term's name that one result is the
+    term itself (_ext/static/glossary_search.js keeps the glossary's best result)."""
+    assert GLOSSARY_PAGES == ["glossary"], f"pages with a glossary: {GLOSSARY_PAGES}"
+    page = visit("search").page
+    # the case this guards: one query matches several of the glossary's index entries
+    matching = page.evaluate("""([q, doc]) => Object.entries(Search._index.indexentries)
+        .filter(([entry, hits]) => entry.includes(q) && q.length >= entry.length / 2)
+        .flatMap(([entry, hits]) => hits.filter(h => Search._index.docnames[h[0]] === doc)
+                                        .map(h => entry))""", ["rnn", GLOSSARY_PAGES[0]])
+    assert len(matching) > 1, f"'rnn' matches only {matching} in the glossary's index entries"
+    for query in GLOSSARY_QUERIES:
+        page.goto(f"{page.url.split('?')[0]}?q={quote_plus(query)}", wait_until="load")
+        page.wait_for_function(SEARCH_DONE, timeout=20_000)
+        links = page.locator("ul.search li > a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))")
+        glossary = [h for h in links
+                    if h.split("#")[0].split("?")[0] == f"{GLOSSARY_PAGES[0]}.html"]
+        assert len(glossary) == 1, f"search for {query!r}: the glossary listed as {glossary}"
+        if query != "gating":  # a term's name: the result is that term's entry
+            assert "#term-" in glossary[0], f"search for {query!r} leads to {glossary[0]}"
+        others = [h for h in links if h not in glossary]
+        assert len(others) == len(set(others)), f"search for {query!r}: repeated {links}"
+
+
+# Every visible FontAwesome icon in the page's chrome (header, sidebars, search field): its
+# class, the glyph its ::before draws, its width, and whether the icon font has loaded.
+ICONS = """() => Array.from(document.querySelectorAll('i[class*="fa-"]'))
+  .filter(i => i.offsetParent && !i.closest("article"))
+  .map(i => [i.className, getComputedStyle(i, "::before").content,
+             i.getBoundingClientRect().width])"""
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_icons_are_drawn_from_the_webfont(browser, server, width):
+    """With FontAwesome's JavaScript gone (_ext/page_weight.py), every icon is an <i> drawn
+    from the theme's webfont: each shows a glyph, and the search field's magnifying glass sits
+    before the text typed, not over it (_static/rnnbook.css)."""
+    context = browser.new_context(viewport={"width": WIDTHS[width], "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/{NOTEBOOK_PAGES[0]}.html", wait_until="load")
+        page.evaluate("() => document.fonts.ready.then(() => true)")
+        icons = page.evaluate(ICONS)
+        assert len(icons) >= 4, f"{width}: only these icons are shown: {icons}"
+        blank = [i for i in icons if i[1] in ("none", "normal", '""') or i[2] < 8]
+        assert not blank, f"{width}: icons without a glyph: {blank}"
+        assert page.evaluate("() => document.fonts.check('900 16px \"Font Awesome 6 Free\"')")
+        assert page.locator("svg.svg-inline--fa").count() == 0, "FontAwesome's JS still runs"
+        page.goto(f"{server}/search.html?q=gate", wait_until="load")
+        glass = page.locator(".bd-search-container .bd-search i.fa-magnifying-glass").bounding_box()
+        text_x = page.locator(".bd-search-container .bd-search input").evaluate(
+            "i => i.getBoundingClientRect().left + parseFloat(getComputedStyle(i).paddingLeft)")
+        assert glass["x"] + glass["width"] <= text_x + 1, (
+            f"{width}: the search icon (x {glass['x']:.0f}-{glass['x'] + glass['width']:.0f})"
+            f" covers the text, which starts at {text_x:.0f}")
+    finally:
+        context.close()
+
+
+# ---- what a first visit downloads ------------------------------------------------------------
+# Every page, loaded with an empty cache, makes the browser download at most 3 MB (issue 18:
+# 1 MB = 10^6 bytes, bytes as received: the test server sends them uncompressed).
+FIRST_VISIT_LIMIT = 3_000_000
+WEIGHT_PAGES = [*PAGES, "search", "genindex"]
+
+
+def _first_visit(browser, base: str, path: str) -> tuple[dict[str, int], list[str]]:
+    """Bytes received per URL for one page opened in a fresh context with the cache off,
+    until the page has loaded, MathJax has typeset and no request has been in flight for
+    half a second; and the URLs of any request that left the test server."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        urls: dict[str, str] = {}
+        received: dict[str, int] = {}
+        pending: set[str] = set()
+
+        def sent(e):
+            if e["request"]["url"].startswith(("http:", "https:")):
+                urls[e["requestId"]] = e["request"]["url"]
+                pending.add(e["requestId"])
+
+        def finished(e):
+            if e["requestId"] in urls:
+                received[urls[e["requestId"]]] = int(e["encodedDataLength"])
+                pending.discard(e["requestId"])
+
+        cdp.on("Network.requestWillBeSent", sent)
+        cdp.on("Network.loadingFinished", finished)
+        cdp.on("Network.loadingFailed", lambda e: pending.discard(e["requestId"]))
+        page.goto(f"{base}/{path}.html", wait_until="load")
+        if page.locator(".math").count():
+            page.wait_for_function(
+                "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                timeout=30_000)
+            page.evaluate("() => MathJax.startup.promise")
+        page.evaluate("() => document.fonts.ready.then(() => true)")
+        quiet = 0
+        for _ in range(200):  # at most 20 s
+            page.wait_for_timeout(100)
+            quiet = quiet + 1 if not pending else 0
+            if quiet >= 5:
+                break
+        assert not pending, f"{path}: requests still in flight: {[urls[r] for r in pending]}"
+    finally:
+        context.close()
+    outside = [u for u in urls.values() if not u.startswith(base)]
+    return received, outside
+
+
+def test_first_visit_downloads_at_most_3_mb(browser, server, capsys):
+    """Print what each page downloads on a first visit, and fail for any over 3 MB."""
+    rows, over, outside = [], [], []
+    for path in WEIGHT_PAGES:
+        received, left = _first_visit(browser, server, path)
+        outside += left
+        total = sum(received.values())
+        url, size = max(received.items(), key=lambda kv: kv[1])
+        largest = urlsplit(url).path.removeprefix("/")
+        rows.append(f"{path:36} {total / 1e6:5.2f} {len(received):4d}   "
+                    f"{largest} ({size / 1e6:.2f} MB)")
+        if total > FIRST_VISIT_LIMIT:
+            over.append(f"{path}: {total / 1e6:.2f} MB")
+    table = "\n".join([f"{'page':36} {'MB':>5} {'reqs':>4}   largest download", *rows])
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "first-visit.txt").write_text(table + "\n", encoding="utf-8")
+    with capsys.disabled():
+        print(f"\n\nFirst visit, empty cache (1 MB = 10^6 bytes):\n{table}")
+    assert not outside, f"requests that left the test server: {outside}"
+    assert not over, (f"pages over {FIRST_VISIT_LIMIT / 1e6:.0f} MB on a first visit: {over}"
+                      f" (see _ext/page_weight.py for what a page loads)")
 
 
 def test_repository_and_launch_buttons_follow_the_repository_setting(visit):
