@@ -51,11 +51,14 @@ class Out(NamedTuple):
 
 class Mistake(NamedTuple):
     """A known mistake: ``key``, the ``message`` printed when it is recognised, and ``fns``,
-    the task's functions (in the student's signatures) with that mistake in them."""
+    the task's functions (in the student's signatures) with that mistake in them. ``only``:
+    the names of the outputs the mistake is about, when the others may come out either way
+    (empty: all outputs must match)."""
 
     key: str
     message: str
     fns: tuple
+    only: tuple = ()
 
 
 class Task(NamedTuple):
@@ -134,7 +137,8 @@ class Caller:
         if self.copy:
             args, kwargs = _copy(args), _copy(kwargs)
         try:
-            return self.fns[i](*args, **kwargs)
+            with np.errstate(all="ignore"):  # a NaN or inf output gets its own clear line
+                return self.fns[i](*args, **kwargs)
         except NotImplementedError as exc:
             raise NotDone(self.name(i)) from exc
         except Exception as exc:  # the student's bug: reported in one line, no traceback
@@ -290,10 +294,14 @@ def evaluate(task: Task, fns: tuple) -> Result:
 
     if wrong and len(valid) == len(present):  # every output well formed: name the mistake
         for m in task.mistakes:
-            mut = _all_outputs(task, cases, m.fns)
+            try:
+                mut = _all_outputs(task, cases, m.fns)
+            except (StudentError, BadReturn):  # a mutant that cannot run on these cases
+                continue
+            about = [o for o in present if not m.only or o.name in m.only]
             differs = any(_error(o, mv[o.name], r[o.name]) > TOL
-                          for o in present for mv, r in zip(mut, reference, strict=True))
-            same = all(_error(o, a, mv[o.name]) <= TOL for o in present
+                          for o in about for mv, r in zip(mut, reference, strict=True))
+            same = all(_error(o, a, mv[o.name]) <= TOL for o in about
                        for a, mv in zip(valid[o.name], mut, strict=True))
             if differs and same:
                 keys.append(m.key)
