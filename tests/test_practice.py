@@ -277,3 +277,66 @@ def test_bptt_reference_is_the_layer_bptt():
 
 def test_tolerance_separates_rounding_from_mistakes():
     assert 1e-15 < TOL < 1e-4
+
+
+# ---- the pages: a solved stub passes its check cell ----------------------------------------
+def _solved(stub, reference):
+    """``reference`` behind the stub's signature: a call the stub would not accept fails."""
+    import inspect
+    sig = inspect.signature(stub)
+
+    def solved(*args, **kwargs):
+        sig.bind(*args, **kwargs)
+        return reference(*args, **kwargs)
+    solved.__name__ = stub.__name__
+    return solved
+
+
+def _pages():
+    from functools import partial
+
+    from rnnlab import clip_grad_value, gru_step_backward, gru_step_forward
+    from rnnlab.practice._moved import reference_apply_temperature
+    ts = tbptt_sampling
+    return {
+        "p1_rnn_step": {"rnn_step_forward": rnn_step_forward,
+                        "rnn_step_backward": rnn_step_backward},
+        "p2_bptt": {"rnn_bptt": bptt.reference_bptt},
+        "p3_lstm_step": {"lstm_step_forward": lstm_step_forward,
+                         "lstm_step_backward": lstm_step_backward},
+        "p4_gru_step": {"gru_step_forward": gru_step_forward,
+                        "gru_step_backward": gru_step_backward,
+                        "gru_step_forward_after": partial(gru_step_forward, reset_after=True),
+                        "gru_step_backward_after": gru_step_backward},
+        "p5_clipping": {"clip_grad_norm": clip_grad_norm, "clip_grad_value": clip_grad_value},
+        "p6_tbptt_sampling": {"train_tbptt": ts._reference_tbptt,
+                              "apply_temperature": reference_apply_temperature,
+                              "sample": ts._reference_sample},
+    }
+
+
+@pytest.mark.parametrize("page", list(_pages()))
+def test_page_with_solved_stubs_passes_its_checks(page, capsys):
+    """Run the page's code cells with each stub replaced by the reference behind the stub's
+    own signature: every check cell prints a passing verdict."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).parents[1] / "chapters" / f"{page}.ipynb").read_text())
+    solutions = _pages()[page]
+    ns: dict = {}
+    stubs_seen = set()
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        src = "".join(cell["source"])
+        capsys.readouterr()
+        exec(compile(src, page, "exec"), ns)  # noqa: S102 -- the page's own code
+        for name, ref in solutions.items():
+            if name in ns and name not in stubs_seen and "NotImplementedError" in src:
+                ns[name] = _solved(ns[name], ref)
+                stubs_seen.add(name)
+        out = capsys.readouterr().out
+        if src.lstrip().startswith("check_"):  # a check cell
+            assert "Verdict: ✓" in out and NOT_DONE not in out, out
+    assert stubs_seen == set(solutions)
