@@ -296,7 +296,7 @@ def _pages():
     from functools import partial
 
     from rnnlab import clip_grad_value, gru_step_backward, gru_step_forward
-    from rnnlab.practice._moved import reference_apply_temperature
+    from rnnlab.train import apply_temperature as reference_apply_temperature
     ts = tbptt_sampling
     return {
         "p1_rnn_step": {"rnn_step_forward": rnn_step_forward,

@@ -18,7 +18,7 @@ from rnnlab import RNN, RNNStepCache, get_activation, rnn_step_backward
 
 from ._core import Mistake, Out, Task, check
 
-__all__ = ["check_bptt", "reference_bptt", "TASK"]
+__all__ = ["check_bptt"]
 
 OUTPUTS = (
     Out("delta", ("T", "B", "H"), "the error recursion, (6.34)–(6.36): look at the last "

@@ -17,7 +17,7 @@ from rnnlab import clip_grad_norm, clip_grad_value
 
 from ._core import BadReturn, Mistake, Out, Task, check
 
-__all__ = ["check_clipping", "TASK"]
+__all__ = ["check_clipping"]
 
 NAMES = ("W", "U", "b")
 SHAPES = {"W": ("H", "D"), "U": ("H", "H"), "b": ("H",)}

@@ -21,7 +21,7 @@ from rnnlab import gru_step_backward, gru_step_forward, sigmoid
 
 from ._core import BadReturn, Mistake, Out, Task, check
 
-__all__ = ["check_gru_step", "TASK", "TASK_RESET_AFTER"]
+__all__ = ["check_gru_step"]
 
 GATES = {"z": "the update-gate term", "r": "the reset-gate term", "h": "the candidate term"}
 

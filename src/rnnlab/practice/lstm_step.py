@@ -28,7 +28,7 @@ from ._core import (
     reads_global,
 )
 
-__all__ = ["check_lstm_step", "TASK"]
+__all__ = ["check_lstm_step"]
 
 GATES = {"i": "the input-gate term", "f": "the forget-gate term",
          "o": "the output-gate term", "c": "the candidate term"}

@@ -16,7 +16,7 @@ from rnnlab import rnn_step_backward, rnn_step_forward
 
 from ._core import Mistake, Out, Task, check
 
-__all__ = ["check_rnn_step", "TASK"]
+__all__ = ["check_rnn_step"]
 
 OUTPUTS = (
     Out("h_t", ("B", "H"), "the forward step, (6.5)–(6.6)"),

@@ -11,13 +11,13 @@ The student writes
   one pass over the stream ``ids`` (n,), chunk by chunk (:func:`stream_batches`), the
   state carried from chunk to chunk, the gradient clipped to global norm ``clip_norm``;
   ``losses`` (C,) the loss of every chunk. The reference is the package's
-  ``rnnlab.tbptt.train_tbptt`` with ``n_epochs=1``; the model's parameters after the pass
+  ``rnnlab.train.train_tbptt`` with ``n_epochs=1``; the model's parameters after the pass
   are compared too.
 * ``apply_temperature(logits, temperature) -> p``: softmax(logits / τ) over the last axis,
   (B, V) -> (B, V); and ``sample(model, prompt, n_chars, rng, temperature) -> ids`` (N,):
   read the prompt (P,) with :func:`read`, then draw each character with
   ``rng.choice(V, p=p)`` and feed it back. The references are the package's
-  ``rnnlab.sampling.apply_temperature`` and ``rnnlab.sampling.sample``, which draw the same
+  ``rnnlab.train.apply_temperature`` and ``rnnlab.train.sample``, which draw the same
   characters from the same generator.
 """
 
@@ -26,24 +26,18 @@ from __future__ import annotations
 import numpy as np
 
 from rnnlab import RNN, SGD, Linear, clip_grad_norm, softmax
+from rnnlab.data import one_hot
+from rnnlab.train import SequenceModel, apply_temperature, sample, stream_batches, train_tbptt
 
 from ._core import Caller, Mistake, NotDone, Out, StudentError, Task, check
-from ._moved import (
-    one_hot,
-    reference_apply_temperature,
-    reference_sample,
-    reference_train_tbptt,
-    sequence_model,
-    stream_batches,
-)
 
-__all__ = ["check_tbptt", "check_sampling", "read", "stream_batches", "one_hot", "char_model",
-           "TASK_TBPTT", "TASK_SAMPLING"]
+__all__ = ["check_tbptt", "check_sampling", "read", "stream_batches", "one_hot", "char_model"]
 
 
 def char_model(V: int, H: int, rng: np.random.Generator):
     """A next-character model: a tanh RNN (V -> H) and an output layer (H -> V)."""
-    return sequence_model(RNN(V, H, rng=rng), Linear(H, V, rng=rng))
+    return SequenceModel(RNN(V, H, rng=rng), Linear(H, V, rng=rng), loss="softmax",
+                         target="every")
 
 
 def read(model, ids, state=None):
@@ -109,8 +103,9 @@ def _tbptt_mutant(mistake: str) -> tuple:
 
 
 def _reference_tbptt(model, ids, V, optimizer, *, batch_size, seq_len, clip_norm):
-    return reference_train_tbptt(model, ids, V, optimizer, batch_size=batch_size,
-                                 seq_len=seq_len, clip_norm=clip_norm)
+    history = train_tbptt(model, ids, V, optimizer, batch_size=batch_size, seq_len=seq_len,
+                          n_epochs=1, clip_norm=clip_norm, progress=False)
+    return history.loss
 
 
 TBPTT_MISTAKES = (
@@ -190,7 +185,7 @@ def _sampling_mutant(mistake: str) -> tuple:
 
 
 def _reference_sample(model, prompt, n_chars, rng, temperature):
-    return reference_sample(model, prompt, n_chars, rng, temperature)
+    return sample(model, prompt, n_chars, rng, temperature=temperature)
 
 
 SAMPLING_MISTAKES = (
@@ -225,7 +220,7 @@ def _overflow(fns: tuple, cases: list) -> list:
 
 TASK_SAMPLING = Task("Sampling with a temperature", ("apply_temperature", "sample"),
                      SAMPLING_OUTPUTS, _sampling_cases, _sampling_run,
-                     (reference_apply_temperature, _reference_sample), SAMPLING_MISTAKES,
+                     (apply_temperature, _reference_sample), SAMPLING_MISTAKES,
                      (_overflow,))
 
 
