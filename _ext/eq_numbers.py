@@ -1,0 +1,106 @@
+"""Equation numbers that do not fight NNDL's: NNDL's own equations show NNDL's number, the
+book's equations are numbered page by page.
+
+* A labelled display equation whose TeX contains ``\\tag{6.39}`` is NNDL's equation (6.39):
+  it is shown, and referenced by ``{eq}``, as (6.39). The tag may name a range for a block
+  of NNDL equations, ``\\tag{6.51–6.56}``. The ``\\tag`` itself is removed from the TeX, so
+  MathJax does not print the number a second time.
+* Every other labelled display equation is the book's own and gets ``(chapter.k)``: the k-th
+  such equation of the chapter, after the chapter's number — ``5`` for ``chapters/05_lstm``,
+  ``6-4`` for exercise 6-4 (``chapters/ex6_4_...``), ``P3`` for practice page 3. A chapter
+  split over two pages (:data:`CONTINUES`) numbers on from its first page, so no book number
+  has the form ``6.k`` of NNDL's chapter 6.
+
+A book number that equals an NNDL number used anywhere in the book would be ambiguous; the
+build warns about it (and ``-W`` makes the warning an error). Sphinx's own numbering across
+the whole book is switched off with ``math_numfig = False``, set here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docutils import nodes
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+TAG = re.compile(r"\\tag\{([^{}]+)\}")
+PAGE = [
+    (re.compile(r"(?:^|/)(\d+)_[^/]*$"), lambda m: str(int(m.group(1)))),
+    (re.compile(r"(?:^|/)ex(\d+)_(\d+p?)_[^/]*$"), lambda m: f"{m.group(1)}-{m.group(2).upper()}"),
+    (re.compile(r"(?:^|/)p(\d+)_[^/]*$"), lambda m: f"P{m.group(1)}"),
+]
+
+
+#: the second page of a chapter split in two -> its first page
+CONTINUES = {"chapters/06_lstm_in_practice": "chapters/05_lstm",
+             "chapters/10_char_lm_training": "chapters/09_char_lm"}
+
+
+def page_number(docname: str) -> str | None:
+    """The number a page's own equations are prefixed with, or None for other pages."""
+    for pattern, number in PAGE:
+        m = pattern.search(docname)
+        if m:
+            return number(m)
+    return None
+
+
+def _number_equations(app, doctree) -> None:
+    docname = app.env.docname
+    equations = app.env.get_domain("math").equations  # label -> (docname, number)
+    nndl = app.env.__dict__.setdefault("nndl_equation_numbers", {})
+    own = app.env.__dict__.setdefault("own_equation_numbers", {})
+    nndl[docname], own[docname] = set(), set()
+    first = CONTINUES.get(docname)
+    if first is not None and first not in own and first in app.env.found_docs:
+        logger.warning(f"{docname} continues the equation numbers of {first}, which has not "
+                       "been read yet")
+    k = len(own.get(first, ())) if first else 0
+    for node in doctree.findall(nodes.math_block):
+        label = node.get("label")
+        if not label:
+            continue
+        tag = TAG.search(node.astext())
+        if tag:
+            number = tag.group(1).strip()
+            latex = TAG.sub("", node.astext()).rstrip()
+            node.children = [nodes.Text(latex)]
+            nndl[docname].add(number)
+        else:
+            prefix = page_number(first or docname)
+            if prefix is None:
+                logger.warning(f"equation {label!r}: page {docname!r} has no equation number "
+                               "prefix (see _ext/eq_numbers.py)", location=node)
+                continue
+            k += 1
+            number = f"{prefix}.{k}"
+            own[docname].add(number)
+        node["number"] = number
+        equations[label] = (docname, number)
+
+
+def _check_clashes(app, env) -> None:
+    nndl = set().union(*getattr(env, "nndl_equation_numbers", {}).values())
+    for docname, numbers in getattr(env, "own_equation_numbers", {}).items():
+        for number in sorted(numbers & nndl):
+            logger.warning(f"{docname}: the book's equation ({number}) has the number of an "
+                           "NNDL equation shown in the book; renumber the page")
+
+
+def _purge(app, env, docname) -> None:
+    for key in ("nndl_equation_numbers", "own_equation_numbers"):
+        getattr(env, key, {}).pop(docname, None)
+
+
+def _no_book_wide_numbers(app, config) -> None:
+    config.math_numfig = False  # node["number"] (set above) is what the page and {eq} show
+
+
+def setup(app):
+    app.connect("config-inited", _no_book_wide_numbers)
+    app.connect("doctree-read", _number_equations)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-check-consistency", _check_clashes)
+    return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True}

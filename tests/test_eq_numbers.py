@@ -1,0 +1,61 @@
+"""The build step that numbers equations (_ext/eq_numbers.py): NNDL's equations keep NNDL's
+number, the book's own are numbered by chapter, and references follow."""
+
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from docutils import nodes
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+
+from eq_numbers import _check_clashes, _number_equations, page_number  # noqa: E402
+
+
+@pytest.mark.parametrize("docname, number", [
+    ("chapters/05_lstm", "5"), ("chapters/10_char_lm_training", "10"),
+    ("chapters/ex6_4_lstm_gradients", "6-4"), ("chapters/ex6_1p_gru_vs_lstm", "6-1P"),
+    ("chapters/p3_lstm_step", "P3"), ("intro", None), ("notation", None)])
+def test_page_numbers(docname, number):
+    assert page_number(docname) == number
+
+
+def _app(docname, env=None):
+    env = env or SimpleNamespace(found_docs={"chapters/05_lstm", "chapters/06_lstm_in_practice"})
+    env.docname = docname
+    equations = getattr(env, "_equations", {})
+    env._equations = equations
+    env.get_domain = lambda name: SimpleNamespace(equations=equations)
+    return SimpleNamespace(env=env)
+
+
+def _doctree(*equations):
+    doc = nodes.section()
+    for label, tex in equations:
+        doc += nodes.math_block(tex, tex, label=label, number=None)
+    return doc
+
+
+def test_nndl_tags_and_own_numbers_and_the_continued_chapter():
+    app = _app("chapters/05_lstm")
+    tree = _doctree(("eq-a", r"c_t = f_t c_{t-1} \tag{6.51–6.56}"), ("eq-b", "x"),
+                    ("eq-c", "y"))
+    _number_equations(app, tree)
+    blocks = list(tree.findall(nodes.math_block))
+    assert [b["number"] for b in blocks] == ["6.51–6.56", "5.1", "5.2"]
+    assert r"\tag" not in blocks[0].astext()  # MathJax must not print the number again
+    assert app.env._equations["eq-c"] == ("chapters/05_lstm", "5.2")
+    app = _app("chapters/06_lstm_in_practice", app.env)  # numbers on from its first page
+    tree = _doctree(("eq-d", "z"))
+    _number_equations(app, tree)
+    assert next(tree.findall(nodes.math_block))["number"] == "5.3"
+
+
+def test_a_book_number_equal_to_an_nndl_number_is_reported(monkeypatch):
+    env = SimpleNamespace(nndl_equation_numbers={"a": {"6.1"}},
+                          own_equation_numbers={"b": {"6.1", "6.2"}})
+    warnings = []
+    monkeypatch.setattr("eq_numbers.logger", SimpleNamespace(warning=warnings.append))
+    _check_clashes(None, env)
+    assert len(warnings) == 1 and "(6.1)" in warnings[0]
