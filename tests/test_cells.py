@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rnnlab.book import VARIANTS, make_variant
-from rnnlab.layers import CELLS, GATE_BLOCKS, count_params, make_cell
+from rnnlab.layers import CELLS, GATE_BLOCKS, count_params, make_cell, recurrent_matrix
 
 
 def test_count_params_of_the_cells():
@@ -52,3 +52,29 @@ def test_gate_blocks_count_the_stacked_blocks_of_each_cell():
 def test_make_cell_refuses_a_negative_sigma_1():
     with pytest.raises(ValueError, match="sigma_1"):
         make_cell("RNN", 3, 5, np.random.default_rng(0), sigma_1=-1.0)
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "orthogonal"])
+def test_recurrent_matrix_scaling(kind):
+    rng = np.random.default_rng(8)
+    U = recurrent_matrix(20, rng, spectral_radius=0.9, kind=kind)
+    assert np.max(np.abs(np.linalg.eigvals(U))) == pytest.approx(0.9, rel=1e-10)
+    U = recurrent_matrix(20, rng, sigma_max=1.7, kind=kind)
+    assert np.linalg.norm(U, 2) == pytest.approx(1.7, rel=1e-10)
+    if kind == "orthogonal":
+        np.testing.assert_allclose(np.linalg.svd(U, compute_uv=False), 1.7, rtol=1e-10)
+    with pytest.raises(ValueError, match="exactly one"):
+        recurrent_matrix(3, rng)
+    with pytest.raises(ValueError, match="kind"):
+        recurrent_matrix(3, rng, sigma_max=1.0, kind="unitary")
+
+
+def test_recurrent_matrix_refuses_integer_dtypes():
+    """int would round every entry (|U_ij| < 1 for a radius near 1) to 0."""
+    rng = np.random.default_rng(0)
+    with pytest.raises(TypeError, match="dtype must be np.float32 or np.float64; got int"):
+        recurrent_matrix(4, rng, spectral_radius=0.9, dtype=int)
+    assert recurrent_matrix(4, rng, sigma_max=0.9, dtype=np.float32).dtype == np.float32
+    for bad, exc in ((np.nan, ValueError), (-1.0, ValueError), ("1", TypeError)):
+        with pytest.raises(exc, match="sigma_max must be a"):
+            recurrent_matrix(4, rng, sigma_max=bad)
