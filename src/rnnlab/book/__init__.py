@@ -5,6 +5,16 @@ checks box); they follow the same rules as the rest of the package but may chang
 the prose. The reusable parts live in the other subpackages.
 """
 
+from .cell_choice import (
+           COUNTING_CELLS,
+           MEMORY_CELLS,
+           counting_run,
+           counts_to,
+           full_sweep,
+           memory_row,
+           memory_sweep,
+           memory_tasks,
+)
 from .checklog import Check, CheckFailed, CheckLog, CheckTable, error_order
 from .deep import depth_time_norms, fit_next_symbol, make_stack, next_symbol_batch
 from .experiments import (
@@ -53,6 +63,14 @@ from .remedies import (
            damped_antisymmetric,
            grad_norm_comparison,
 )
+from .remedy_training import (
+           REMEDIES,
+           AntisymmetricResidualRNN,
+           first_step_gradient,
+           make_remedy,
+           remedy_row,
+           remedy_sweep,
+)
 from .saturation import draw_saturation, saturation
 from .vanishing import draw_profile, norms_and_bound
 
@@ -67,4 +85,7 @@ __all__ = ["CheckFailed", "Check", "error_order", "CheckLog", "CheckTable", "mak
            "gap_sweep", "clipping_run", "MinCharRNN", "train_naive", "probe_inputs",
            "rnn_lstm_profiles", "GatedResidualRNN", "GatedResidualCache", "NormalizedResidualRNN",
            "NormalizedResidualCache", "LABELS", "grad_norm_comparison", "damped_antisymmetric",
-           "saturation", "draw_saturation", "norms_and_bound", "draw_profile"]
+           "saturation", "draw_saturation", "norms_and_bound", "draw_profile", "MEMORY_CELLS",
+           "COUNTING_CELLS", "memory_tasks", "memory_row", "memory_sweep", "counts_to",
+           "counting_run", "full_sweep", "AntisymmetricResidualRNN", "REMEDIES", "make_remedy",
+           "remedy_row", "remedy_sweep", "first_step_gradient"]
