@@ -9,10 +9,13 @@ from .cell_choice import (
            COUNTING_CELLS,
            MEMORY_CELLS,
            counting_run,
+           counting_table,
            counts_to,
            full_sweep,
+           lr_table,
            memory_row,
            memory_sweep,
+           memory_table,
            memory_tasks,
 )
 from .checklog import Check, CheckFailed, CheckLog, CheckTable, error_order
@@ -28,8 +31,11 @@ from .experiments import (
            copy_memory_task,
            evaluate,
            make_variant,
+           median_range,
            per_seed,
            run,
+           select_rows,
+           solved_by,
            spread_table,
 )
 from .impulse_response import rnn_impulse_response, tdnn_forward, tdnn_impulse_response
@@ -70,6 +76,7 @@ from .remedy_training import (
            make_remedy,
            remedy_row,
            remedy_sweep,
+           remedy_table,
 )
 from .saturation import draw_saturation, saturation
 from .vanishing import draw_profile, norms_and_bound
@@ -77,7 +84,8 @@ from .vanishing import draw_profile, norms_and_bound
 __all__ = ["CheckFailed", "Check", "error_order", "CheckLog", "CheckTable", "make_stack",
            "depth_time_norms", "next_symbol_batch", "fit_next_symbol", "VARIANTS", "make_variant",
            "Task", "adding_task", "copy_memory_task", "evaluate", "RunRecord", "run", "compare",
-           "Comparison", "per_seed", "ahead_on_every_seed", "spread_table", "tdnn_forward",
+           "Comparison", "per_seed", "ahead_on_every_seed", "spread_table", "select_rows",
+           "solved_by", "median_range", "tdnn_forward",
            "tdnn_impulse_response", "rnn_impulse_response", "LMData", "sample_lm_data", "n_params",
            "hidden_for_budget", "char_model", "LMRun", "train_lm", "chars_per_second",
            "stream_probs", "true_next_probs", "target_log2_probs", "kl_bits", "column_mean_se",
@@ -85,7 +93,8 @@ __all__ = ["CheckFailed", "Check", "error_order", "CheckLog", "CheckTable", "mak
            "gap_sweep", "clipping_run", "MinCharRNN", "train_naive", "probe_inputs",
            "rnn_lstm_profiles", "GatedResidualRNN", "GatedResidualCache", "NormalizedResidualRNN",
            "NormalizedResidualCache", "LABELS", "grad_norm_comparison", "damped_antisymmetric",
-           "saturation", "draw_saturation", "norms_and_bound", "draw_profile", "MEMORY_CELLS",
-           "COUNTING_CELLS", "memory_tasks", "memory_row", "memory_sweep", "counts_to",
-           "counting_run", "full_sweep", "AntisymmetricResidualRNN", "REMEDIES", "make_remedy",
-           "remedy_row", "remedy_sweep", "first_step_gradient"]
+           "saturation", "draw_saturation", "norms_and_bound", "draw_profile",
+           "MEMORY_CELLS", "COUNTING_CELLS", "memory_tasks", "memory_row", "memory_sweep",
+           "counts_to", "counting_run", "full_sweep", "memory_table", "lr_table",
+           "counting_table", "AntisymmetricResidualRNN", "REMEDIES", "make_remedy",
+           "remedy_row", "remedy_sweep", "first_step_gradient", "remedy_table"]

@@ -30,10 +30,18 @@ from ..layers.cells import count_params, make_cell
 from ..layers.linear import Linear
 from ..train.loop import SequenceModel, train
 from ..train.optim import Adam
-from .experiments import Task, adding_task, copy_memory_task, run
+from .experiments import (
+    Task,
+    adding_task,
+    copy_memory_task,
+    median_range,
+    run,
+    select_rows,
+    solved_by,
+)
 
 __all__ = ["MEMORY_CELLS", "COUNTING_CELLS", "memory_tasks", "memory_row", "memory_sweep",
-           "counts_to", "counting_run", "full_sweep"]
+           "counts_to", "counting_run", "full_sweep", "memory_table", "lr_table", "counting_table"]
 
 #: the cells of the memory tasks, (kind, hidden size) at about 730-990 parameters each
 MEMORY_CELLS = {"tanh RNN": ("RNN", 24), "LSTM": ("LSTM", 12), "GRU": ("GRU", 14)}
@@ -144,6 +152,55 @@ def full_sweep(*, seeds=range(5), memory_steps: int = 1200, counting_steps: int 
             "counting_steps": counting_steps,
             "memory": memory_sweep(seeds=seeds, steps=memory_steps, lrs=lrs),
             "counting": counting}
+
+
+def _md(head: list, rows: list) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return "\n".join(lines + ["| " + " | ".join(map(str, r)) + " |" for r in rows])
+
+
+def memory_table(results: dict, *, lr: float = 1e-2, short: int = 400) -> str:
+    """Markdown: per task and cell at learning rate ``lr``, the runs (of the seeds) that solved
+    it by ``short`` steps and by the end, and the final score (median [min, max]) at both."""
+    end, out = results["memory_steps"], []
+    for key in memory_tasks():
+        for cell in MEMORY_CELLS:
+            rs = select_rows(results["memory"], task=key, cell=cell, lr=lr)
+            out.append([key, cell, rs[0]["params"], f"{solved_by(rs, short)}/{len(rs)}",
+                        median_range([r[f"metric_{short}"] for r in rs]),
+                        f"{solved_by(rs, end)}/{len(rs)}",
+                        median_range([r[f"metric_{end}"] for r in rs])])
+    return _md(["task", "cell", "params", f"solved by {short}", f"score after {short}",
+                f"solved by {end}", f"score after {end}"], out)
+
+
+def lr_table(results: dict, *, tasks=("adding 50", "copy 20"), short: int = 400) -> str:
+    """Markdown: on ``tasks``, per cell and learning rate, the runs that solved it by
+    ``short`` steps and by the end, and the final score (median [min, max])."""
+    end, out = results["memory_steps"], []
+    for key in tasks:
+        for cell in MEMORY_CELLS:
+            for lr in results["lrs"]:
+                rs = select_rows(results["memory"], task=key, cell=cell, lr=lr)
+                out.append([key, cell, f"{lr:g}", f"{solved_by(rs, short)}/{len(rs)}",
+                            f"{solved_by(rs, end)}/{len(rs)}",
+                            median_range([r[f"metric_{end}"] for r in rs])])
+    return _md(["task", "cell", "learning rate", f"solved by {short}", f"solved by {end}",
+                f"score after {end}"], out)
+
+
+def counting_table(results: dict) -> str:
+    """Markdown: per counting cell and learning rate, the largest n up to which every aⁿbⁿ is
+    recognised, seed by seed and as median [min, max]."""
+    out = []
+    for cell in COUNTING_CELLS:
+        for lr in results["lrs"]:
+            rs = sorted(select_rows(results["counting"], cell=cell, lr=lr), key=lambda r: r["seed"])
+            n = [r["counts_to"] for r in rs]
+            out.append([cell, rs[0]["params"], f"{lr:g}", ", ".join(map(str, n)),
+                        median_range(n, ".0f")])
+    return _md(["cell", "params", "learning rate", "counts up to n (seed by seed)",
+                "median [min, max]"], out)
 
 
 def main(argv=None) -> None:

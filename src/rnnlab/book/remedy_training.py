@@ -21,11 +21,11 @@ import numpy as np
 
 from ..grad.diagnostics import state_grad_norms
 from ..layers.rnn import ResidualRNN, RNNCache
-from .experiments import adding_task, run
+from .experiments import adding_task, median_range, run, select_rows, solved_by
 from .remedies import GatedResidualRNN, NormalizedResidualRNN, damped_antisymmetric
 
 __all__ = ["AntisymmetricResidualRNN", "REMEDIES", "make_remedy", "remedy_row", "remedy_sweep",
-           "first_step_gradient"]
+           "first_step_gradient", "remedy_table"]
 
 
 class AntisymmetricResidualRNN(ResidualRNN):
@@ -96,12 +96,12 @@ def make_remedy(name: str, D: int, H: int, rng: np.random.Generator):
     return REMEDIES[name](D, H, rng)
 
 
-def remedy_row(name: str, T: int, *, seed: int, steps: int = 2400, lr: float = 1e-2,
+def remedy_row(name: str, T: int, *, seed: int, steps: int = 1600, lr: float = 1e-2,
                checkpoints=(800,), hidden_size: int = 16) -> dict:
     """One run of ``name`` on the adding problem with ``T`` steps, as a row of rounded
     numbers: the held-out MSE after every step count in ``checkpoints`` and after ``steps``
     (``mse_<n>``, 4 significant digits; Adam has no schedule, so the model after 800 of
-    2400 steps is an 800-step run), the first step at which it reached MSE <= 0.01 (None if
+    1600 steps is an 800-step run), the first step at which it reached MSE <= 0.01 (None if
     never; scored every 20 steps), whether training diverged, and the parameter count.
     Gradients are clipped at norm 1 for every cell."""
     rec = run(lambda D, H, rng: make_remedy(name, D, H, rng), adding_task(T), seed=seed,
@@ -116,17 +116,17 @@ def remedy_row(name: str, T: int, *, seed: int, steps: int = 2400, lr: float = 1
     return row
 
 
-def remedy_sweep(*, lengths=(20, 50), seeds=range(5), steps: int = 2400, short: int = 800,
-                 lrs=(3e-3, 3e-2), cells=tuple(REMEDIES)) -> list[dict]:
+def remedy_sweep(*, lengths=(20, 50), seeds=range(5), steps: int = 1600, short: int = 800,
+                 lrs=(3e-3, 3e-2), lr_lengths=(20,), cells=tuple(REMEDIES)) -> list[dict]:
     """Rows of :func:`remedy_row`: every cell × length × seed at learning rate 1e-2 for
-    ``steps`` (with the MSE after ``short`` steps), and for ``short`` steps at each of the
-    other learning rates ``lrs``."""
+    ``steps`` (with the MSE after ``short`` steps), and, for the lengths in ``lr_lengths``,
+    ``short`` steps at each of the other learning rates ``lrs``."""
     rows = []
     for T in lengths:
         for c in cells:
             rows += [remedy_row(c, T, seed=s, steps=steps, checkpoints=(short,)) for s in seeds]
             rows += [remedy_row(c, T, seed=s, steps=short, lr=lr, checkpoints=())
-                     for lr in lrs for s in seeds]
+                     for lr in (lrs if T in lr_lengths else ()) for s in seeds]
     return rows
 
 
@@ -141,6 +141,33 @@ def first_step_gradient(name: str, *, T: int = 100, H: int = 16, D: int = 2, B: 
     return float(norms[0] / norms[-1])
 
 
+def remedy_table(results: dict, *, lr: float = 1e-2) -> str:
+    """Markdown: per cell, its parameters and, at every length, the runs (of the seeds) that
+    reached MSE <= 0.01 by the short budget and by the end, and the final MSE (median [min,
+    max]) at learning rate ``lr``; then, at the lengths of the learning-rate sweep, the runs
+    solved by the short budget at the other learning rates."""
+    short, end = results["short"], results["steps"]
+    others = [x for x in results["lrs"] if x != lr]
+    head = ["cell", "params"]
+    for T in results["lengths"]:
+        head += [f"T = {T}: solved by {short} / {end}", f"T = {T}: MSE after {end}"]
+    head += [f"T = {T}, lr {x:g}: solved by {short}" for T in results["lr_lengths"]
+             for x in others]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for cell in REMEDIES:
+        row = [cell, str(results["params"][cell])]
+        for T in results["lengths"]:
+            rs = select_rows(results["runs"], cell=cell, T=T, lr=lr)
+            row += [f"{solved_by(rs, short)} / {solved_by(rs, end)} of {len(rs)}",
+                    median_range([r[f"mse_{end}"] for r in rs])]
+        for T in results["lr_lengths"]:
+            for x in others:
+                rs = select_rows(results["runs"], cell=cell, T=T, lr=x)
+                row.append(f"{solved_by(rs, short)} of {len(rs)}")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> None:
     """``python -m rnnlab.book.remedy_training PATH``: run :func:`remedy_sweep`, write it."""
     argv = sys.argv[1:] if argv is None else argv
@@ -149,8 +176,9 @@ def main(argv=None) -> None:
     rows = remedy_sweep()
     params = {r["cell"]: r["params"] for r in rows}
     with open(argv[0], "w", encoding="utf-8") as f:
-        json.dump({"lengths": [20, 50], "seeds": list(range(5)), "steps": 2400, "short": 800,
-                   "lrs": [3e-3, 1e-2, 3e-2], "hidden_size": 16, "params": params,
+        json.dump({"lengths": [20, 50], "seeds": list(range(5)), "steps": 1600, "short": 800,
+                   "lrs": [3e-3, 1e-2, 3e-2], "lr_lengths": [20], "hidden_size": 16,
+                   "params": params,
                    "runs": rows}, f, indent=0)
         f.write("\n")
 
