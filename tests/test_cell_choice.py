@@ -55,3 +55,19 @@ def test_cell_sizes_and_bad_names():
         memory_row("LSTM", "adding 11", seed=0, lr=1e-2, steps=20)
     with pytest.raises(ValueError, match="cell"):
         counting_run("tanh RNN", seed=0, lr=1e-2)
+
+
+def test_tables_count_solved_runs_and_show_the_spread():
+    from rnnlab.book.cell_choice import counting_table, memory_table
+    memory = [{"cell": c, "task": t, "seed": s, "lr": 0.01, "params": 700,
+               "solved_at": 300 if c == "GRU" else None, "metric_400": 0.1 + s,
+               "metric_1200": 0.01 * (s + 1)}
+              for t in memory_tasks() for c in MEMORY_CELLS for s in range(3)]
+    table = memory_table({"memory_steps": 1200, "memory": memory}).splitlines()
+    assert len(table) == 2 + 6 * 3
+    gru = next(line for line in table if "| adding 50 | GRU |" in line)
+    assert "| 3/3 | 1.1 [0.1, 2.1] | 3/3 | 0.02 [0.01, 0.03] |" in gru
+    counting = [{"cell": c, "seed": s, "lr": lr, "params": 400, "counts_to": 20 + s}
+                for c in COUNTING_CELLS for lr in (0.01, 0.03) for s in range(3)]
+    rows = counting_table({"lrs": [0.01, 0.03], "counting": counting}).splitlines()
+    assert len(rows) == 2 + 4 and "| 20, 21, 22 | 21 [20, 22] |" in rows[2]

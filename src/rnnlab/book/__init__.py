@@ -7,11 +7,14 @@ the prose. The reusable parts live in the other subpackages.
 
 from .cell_choice import (
            COUNTING_CELLS,
+           LONG_RUNS,
            MEMORY_CELLS,
            counting_run,
            counting_table,
            counts_to,
            full_sweep,
+           long_sweep,
+           long_table,
            lr_table,
            memory_row,
            memory_sweep,
@@ -96,5 +99,6 @@ __all__ = ["CheckFailed", "Check", "error_order", "CheckLog", "CheckTable", "mak
            "saturation", "draw_saturation", "norms_and_bound", "draw_profile",
            "MEMORY_CELLS", "COUNTING_CELLS", "memory_tasks", "memory_row", "memory_sweep",
            "counts_to", "counting_run", "full_sweep", "memory_table", "lr_table",
-           "counting_table", "AntisymmetricResidualRNN", "REMEDIES", "make_remedy",
+           "counting_table", "LONG_RUNS", "long_sweep", "long_table",
+           "AntisymmetricResidualRNN", "REMEDIES", "make_remedy",
            "remedy_row", "remedy_sweep", "first_step_gradient", "remedy_table"]

@@ -41,7 +41,8 @@ from .experiments import (
 )
 
 __all__ = ["MEMORY_CELLS", "COUNTING_CELLS", "memory_tasks", "memory_row", "memory_sweep",
-           "counts_to", "counting_run", "full_sweep", "memory_table", "lr_table", "counting_table"]
+           "counts_to", "counting_run", "full_sweep", "memory_table", "lr_table", "counting_table",
+           "LONG_RUNS", "long_sweep", "long_table"]
 
 #: the cells of the memory tasks, (kind, hidden size) at about 730-990 parameters each
 MEMORY_CELLS = {"tanh RNN": ("RNN", 24), "LSTM": ("LSTM", 12), "GRU": ("GRU", 14)}
@@ -142,15 +143,27 @@ def counting_run(cell: str, *, seed: int, lr: float, steps: int = 2000, n_train:
             "params": count_params(model.params), "counts": counts, "counts_to": counts[-1]}
 
 
+#: the runs given a third, longer budget: (cell, task, learning rates)
+LONG_RUNS = (("LSTM", "copy 20", (1e-2, 3e-2)), ("tanh RNN", "adding 50", (1e-2,)))
+
+
+def long_sweep(*, seeds=range(5), steps: int = 3600, checkpoints=(400, 1200)) -> list[dict]:
+    """Rows of :func:`memory_row` for the runs of :data:`LONG_RUNS`, trained for ``steps``."""
+    return [memory_row(cell, key, seed=s, lr=lr, steps=steps, checkpoints=checkpoints)
+            for cell, key, lrs in LONG_RUNS for lr in lrs for s in seeds]
+
+
 def full_sweep(*, seeds=range(5), memory_steps: int = 1200, counting_steps: int = 2000,
-               lrs=(3e-3, 1e-2, 3e-2)) -> dict:
-    """The whole experiment of the page: :func:`memory_sweep` and :func:`counting_run` for
-    every counting cell, seed and learning rate. A JSON-ready dict."""
+               long_steps: int = 3600, lrs=(3e-3, 1e-2, 3e-2)) -> dict:
+    """The whole experiment of the page: :func:`memory_sweep`, :func:`long_sweep` and
+    :func:`counting_run` for every counting cell, seed and learning rate. A JSON-ready dict."""
     counting = [counting_run(c, seed=s, lr=lr, steps=counting_steps)
                 for c in COUNTING_CELLS for lr in lrs for s in seeds]
     return {"seeds": list(seeds), "lrs": list(lrs), "memory_steps": memory_steps,
-            "counting_steps": counting_steps,
+            "counting_steps": counting_steps, "long_steps": long_steps,
             "memory": memory_sweep(seeds=seeds, steps=memory_steps, lrs=lrs),
+            "long": long_sweep(seeds=seeds, steps=long_steps,
+                               checkpoints=(400, memory_steps)),
             "counting": counting}
 
 
@@ -186,6 +199,20 @@ def lr_table(results: dict, *, tasks=("adding 50", "copy 20"), short: int = 400)
                             f"{solved_by(rs, end)}/{len(rs)}",
                             median_range([r[f"metric_{end}"] for r in rs])])
     return _md(["task", "cell", "learning rate", f"solved by {short}", f"solved by {end}",
+                f"score after {end}"], out)
+
+
+def long_table(results: dict) -> str:
+    """Markdown: the runs of :data:`LONG_RUNS`, solved by step 1200 and by the long budget,
+    and the final score (median [min, max])."""
+    end, mid, out = results["long_steps"], results["memory_steps"], []
+    for cell, key, lrs in LONG_RUNS:
+        for lr in lrs:
+            rs = select_rows(results["long"], task=key, cell=cell, lr=lr)
+            out.append([key, cell, f"{lr:g}", f"{solved_by(rs, mid)}/{len(rs)}",
+                        f"{solved_by(rs, end)}/{len(rs)}",
+                        median_range([r[f"metric_{end}"] for r in rs])])
+    return _md(["task", "cell", "learning rate", f"solved by {mid}", f"solved by {end}",
                 f"score after {end}"], out)
 
 
