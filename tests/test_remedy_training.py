@@ -41,3 +41,17 @@ def test_remedy_row_and_first_step_gradient():
         assert np.isfinite(g) and g > 0
     with pytest.raises(ValueError, match="name"):
         make_remedy("LSTM", 2, 4, np.random.default_rng(0))
+
+
+def test_remedy_table_counts_solved_runs_per_cell_and_length():
+    from rnnlab.book import remedy_table
+    runs = [{"cell": c, "T": T, "seed": s, "lr": lr, "mse_800": 0.1, "mse_1600": 0.01 * (s + 1),
+             "solved_at": 500 if c == "coupled gate" else None}
+            for c in REMEDIES for T in (20, 50) for s in range(3)
+            for lr in ((0.003, 0.01, 0.03) if T == 20 else (0.01,))]
+    results = {"short": 800, "steps": 1600, "lrs": [0.003, 0.01, 0.03], "lengths": [20, 50],
+               "lr_lengths": [20], "params": dict.fromkeys(REMEDIES, 321), "runs": runs}
+    lines = remedy_table(results).splitlines()
+    assert len(lines) == 2 + 2 * len(REMEDIES)
+    assert "| coupled gate | 20 | 321 | 3 / 3 of 3 | 0.02 [0.01, 0.03] | 3 / 3 of 3 |" in lines
+    assert "| normalised | 50 | 321 | 0 / 0 of 3 | 0.02 [0.01, 0.03] | — |" in lines

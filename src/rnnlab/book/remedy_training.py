@@ -142,29 +142,27 @@ def first_step_gradient(name: str, *, T: int = 100, H: int = 16, D: int = 2, B: 
 
 
 def remedy_table(results: dict, *, lr: float = 1e-2) -> str:
-    """Markdown: per cell, its parameters and, at every length, the runs (of the seeds) that
-    reached MSE <= 0.01 by the short budget and by the end, and the final MSE (median [min,
-    max]) at learning rate ``lr``; then, at the lengths of the learning-rate sweep, the runs
-    solved by the short budget at the other learning rates."""
+    """Markdown, one row per cell and length: the parameters, the runs (of the seeds) that
+    reached MSE <= 0.01 by the short budget and by the end at learning rate ``lr``, the final
+    MSE (median [min, max]), and, at the lengths of the learning-rate sweep, the runs solved
+    by the short budget at the other learning rates ("—" where not run)."""
     short, end = results["short"], results["steps"]
     others = [x for x in results["lrs"] if x != lr]
-    head = ["cell", "params"]
-    for T in results["lengths"]:
-        head += [f"T = {T}: solved by {short} / {end}", f"T = {T}: MSE after {end}"]
-    head += [f"T = {T}, lr {x:g}: solved by {short}" for T in results["lr_lengths"]
-             for x in others]
+    head = ["cell", "T", "params", f"solved by {short} / {end}", f"MSE after {end}",
+            f"solved by {short} at learning rate " + " / ".join(f"{x:g}" for x in others)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for cell in REMEDIES:
-        row = [cell, str(results["params"][cell])]
         for T in results["lengths"]:
             rs = select_rows(results["runs"], cell=cell, T=T, lr=lr)
-            row += [f"{solved_by(rs, short)} / {solved_by(rs, end)} of {len(rs)}",
-                    median_range([r[f"mse_{end}"] for r in rs])]
-        for T in results["lr_lengths"]:
-            for x in others:
-                rs = select_rows(results["runs"], cell=cell, T=T, lr=x)
-                row.append(f"{solved_by(rs, short)} of {len(rs)}")
-        lines.append("| " + " | ".join(row) + " |")
+            sweep = "—"
+            if T in results["lr_lengths"]:
+                sweep = " / ".join(str(solved_by(select_rows(results["runs"], cell=cell, T=T,
+                                                             lr=x), short)) for x in others)
+                sweep += f" of {len(rs)}"
+            row = [cell, str(T), str(results["params"][cell]),
+                   f"{solved_by(rs, short)} / {solved_by(rs, end)} of {len(rs)}",
+                   median_range([r[f"mse_{end}"] for r in rs]), sweep]
+            lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
