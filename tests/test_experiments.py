@@ -177,3 +177,16 @@ def test_ahead_on_every_seed_pairs_runs_by_seed():
     assert not ahead_on_every_seed(c, "C", "C")  # never reaching is never ahead
 
 
+
+
+def test_select_rows_solved_by_and_median_range():
+    from rnnlab.book import median_range, select_rows, solved_by
+    rows = [{"cell": "A", "lr": 0.01, "solved_at": 100},
+            {"cell": "A", "lr": 0.03, "solved_at": None},
+            {"cell": "B", "lr": 0.01, "solved_at": 500}]
+    assert len(select_rows(rows, cell="A")) == 2 and select_rows(rows, lr=0.03)[0]["cell"] == "A"
+    with pytest.raises(ValueError, match="no row"):
+        select_rows(rows, cell="C")
+    assert solved_by(rows, 100) == 1 and solved_by(rows, 500) == 2
+    assert median_range([3, 1, 2]) == "2 [1, 3]"
+    assert median_range([0.5, 0.25], ".2f") == "0.38 [0.25, 0.50]"

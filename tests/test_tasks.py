@@ -1,9 +1,10 @@
-"""rnnlab.data.tasks: the adding problem and the copy task: shapes, content, baselines, errors."""
+"""rnnlab.data.tasks: the adding problem, the copy task and aⁿbⁿ: shapes, content, baselines,
+errors."""
 
 import numpy as np
 import pytest
 
-from rnnlab.data import adding_problem, copy_task
+from rnnlab.data import adding_problem, anbn, copy_task
 from rnnlab.layers import softmax_cross_entropy
 
 
@@ -61,3 +62,23 @@ def test_copy_task_chance_level_is_log_n_symbols():
     logits[..., K] = -1e9
     loss, _ = softmax_cross_entropy(logits, Y, mask)
     assert loss == pytest.approx(np.log(K), rel=1e-12)
+
+
+def test_anbn_layout_targets_and_mask():
+    X, Y, mask = anbn(np.array([1, 3]), T=7)
+    assert X.shape == (7, 2, 3) and Y.shape == (7, 2) and mask.shape == (7, 2)
+    np.testing.assert_array_equal(X.argmax(-1).T, [[0, 1, 2, 2, 2, 2, 2], [0, 0, 0, 1, 1, 1, 2]])
+    np.testing.assert_array_equal(Y.T[1], [0, 0, 1, 1, 1, 2, 2])  # next symbols: a a b b b end
+    np.testing.assert_array_equal(mask.T.astype(int), [[0, 1, 0, 0, 0, 0, 0],
+                                                       [0, 0, 0, 1, 1, 1, 0]])
+    np.testing.assert_array_equal(mask.sum(0), [1, 3])  # one determined prediction per b
+    assert np.all(Y[mask & (np.roll(mask, -1, 0) == 0)] == 2)  # the last b: predict the end
+
+
+def test_anbn_default_length_and_errors():
+    assert anbn(np.array([2, 5])).X.shape[0] == 10
+    for bad in ([], [0, 2], [[1]], [1.5]):
+        with pytest.raises(ValueError, match="ns"):
+            anbn(np.array(bad))
+    with pytest.raises(ValueError, match="T"):
+        anbn(np.array([4]), T=7)

@@ -34,7 +34,7 @@ from ..train.optim import Adam
 
 __all__ = ["VARIANTS", "make_variant", "Task", "adding_task", "copy_memory_task", "evaluate",
            "RunRecord", "run", "compare", "Comparison", "per_seed", "ahead_on_every_seed",
-           "spread_table"]
+           "spread_table", "select_rows", "solved_by", "median_range"]
 
 #: the cells of chapters 4–6 and exercise 6-1P by name: (kind, options) for
 #: :func:`~rnnlab.layers.cells.make_cell`
@@ -383,3 +383,25 @@ def spread_table(comparison: Comparison) -> str:
             cell, f"{runs[0].n_params}", f"{np.median(m):.3g} [{m.min():.3g}, {m.max():.3g}]",
             f"{hit.size}/{len(runs)}", reach, f"{np.mean([r.seconds for r in runs]):.1f}"]) + "|")
     return "\n".join(lines)
+
+
+# ---- rows of a results file: select, count, summarise --------------------------------------
+def select_rows(rows: list[dict], **where) -> list[dict]:
+    """The rows (dicts, as a results file holds them) whose fields equal every ``where``
+    value, e.g. ``select_rows(rows, cell="LSTM", task="adding 50", lr=0.01)``; at least one."""
+    found = [r for r in rows if all(r.get(k) == v for k, v in where.items())]
+    if not found:
+        raise ValueError(f"no row has {where}")
+    return found
+
+
+def solved_by(rows: list[dict], step: int) -> int:
+    """How many of ``rows`` reached their task's threshold by ``step`` (field ``solved_at``,
+    None for never)."""
+    return sum(r["solved_at"] is not None and r["solved_at"] <= step for r in rows)
+
+
+def median_range(values, fmt: str = ".3g") -> str:
+    """``"median [min, max]"`` of ``values``, each formatted with ``fmt``."""
+    v = np.asarray(values, dtype=float)
+    return f"{np.median(v):{fmt}} [{v.min():{fmt}}, {v.max():{fmt}}]"

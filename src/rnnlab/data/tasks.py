@@ -1,4 +1,4 @@
-"""Two synthetic memory tasks: the adding problem and the copy task.
+"""Synthetic tasks: the adding problem, the copy task and the counting language aⁿbⁿ.
 
 Shape legend: ``T`` steps, ``B`` batch, ``V`` symbols (one-hot width).
 Every task draws from the ``rng: np.random.Generator`` it is given, so a seed reproduces it
@@ -6,6 +6,8 @@ exactly; nothing here keeps random state.
 
 * :func:`adding_problem` — remember two marked numbers across ``T`` steps (regression).
 * :func:`copy_task` — recall a symbol sequence after a delay (classification with a mask).
+* :func:`anbn` — predict where a string aⁿbⁿ ends, which takes counting (classification with
+  a mask).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 from .._checks import check_dtype, check_positive_int, check_rng
 from .text import one_hot
 
-__all__ = ["AddingBatch", "adding_problem", "CopyBatch", "copy_task"]
+__all__ = ["AddingBatch", "adding_problem", "CopyBatch", "copy_task", "CountingBatch", "anbn"]
 
 
 # ---- the adding problem -----------------------------------------------------------------
@@ -98,3 +100,40 @@ def copy_task(B: int, rng: np.random.Generator, *, n_symbols: int = 8, length: i
     mask = np.zeros((T, B), bool)
     mask[L + delay:] = True
     return CopyBatch(one_hot(inputs, K + 2, dtype), Y, mask)
+
+
+# ---- the counting language a^n b^n -------------------------------------------------------
+class CountingBatch(NamedTuple):
+    """X (T, B, 3) one-hot inputs (a, b, pad); Y (T, B) int next symbols (a, b, end); mask
+    (T, B) bool, True where the next symbol is determined by the count."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    mask: np.ndarray
+
+
+def anbn(ns, *, T: int | None = None, dtype=np.float64) -> CountingBatch:
+    """The strings aⁿbⁿ, one per entry of ``ns``, for next-symbol prediction.
+
+    Symbols: ``a = 0``, ``b = 1``; inputs have a third channel ``pad = 2``, targets a third
+    class ``end = 2``. Column j holds n = ``ns[j]`` a's, then n b's, then padding up to ``T``
+    steps (default ``2 max(ns)``). While the network reads a's the next symbol is not
+    determined (another a or the first b), so those positions are masked out; after each b
+    it is: b after the first n - 1 b's, ``end`` after the n-th. Predicting all n of them
+    right requires the count of the a's (Weiss, Goldberg & Yahav 2018); a string counts as
+    *recognised* when every masked prediction is right. Deterministic: draw ``ns`` from an
+    rng to sample. Returns a :class:`CountingBatch` ``(X (T, B, 3), Y (T, B), mask (T, B))``.
+    """
+    ns = np.asarray(ns)
+    if ns.ndim != 1 or ns.size == 0 or not np.issubdtype(ns.dtype, np.integer) or ns.min() < 1:
+        raise ValueError(f"ns must be a non-empty 1-d array of integers n >= 1; got {ns!r}")
+    T = 2 * int(ns.max()) if T is None else check_positive_int(T, "T")
+    if T < 2 * ns.max():
+        raise ValueError(f"T must be at least 2 max(ns) = {2 * ns.max()}; got {T}")
+    dtype = check_dtype(dtype)
+    t = np.arange(T)[:, None]  # (T, 1)
+    n = ns[None, :]  # (1, B)
+    inputs = np.where(t < n, 0, np.where(t < 2 * n, 1, 2))  # (T, B): a^n b^n pad...
+    Y = np.where(t < 2 * n - 1, np.where(t < n - 1, 0, 1), 2)  # the next symbol
+    mask = (t >= n) & (t < 2 * n)  # reading a b
+    return CountingBatch(one_hot(inputs, 3, dtype), Y, mask)
