@@ -34,7 +34,8 @@ PAGE = [
 
 
 #: the second page of a chapter split in two -> its first page
-CONTINUES = {"chapters/06_lstm_in_practice": "chapters/05_lstm",
+CONTINUES = {"chapters/01_activations": "chapters/01_rnn_basics",
+             "chapters/06_lstm_in_practice": "chapters/05_lstm",
              "chapters/07_gru_in_practice": "chapters/07_gru",
              "chapters/10_char_lm_training": "chapters/09_char_lm"}
 
