@@ -35,6 +35,7 @@ PAGE = [
 
 #: the second page of a chapter split in two -> its first page
 CONTINUES = {"chapters/01_activations": "chapters/01_rnn_basics",
+             "chapters/04_gradient_clipping": "chapters/04_vanishing_exploding",
              "chapters/06_lstm_in_practice": "chapters/05_lstm",
              "chapters/07_gru_in_practice": "chapters/07_gru",
              "chapters/10_char_lm_training": "chapters/09_char_lm"}

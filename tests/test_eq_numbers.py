@@ -21,7 +21,7 @@ from eq_numbers import (  # noqa: E402
 
 @pytest.mark.parametrize("docname, number", [
     ("chapters/05_lstm", "5"), ("chapters/10_char_lm_training", "10"),
-    ("chapters/01_activations", "1"),
+    ("chapters/01_activations", "1"), ("chapters/04_gradient_clipping", "4"),
     ("chapters/07_gru_in_practice", "7"),
     ("chapters/ex6_4_lstm_gradients", "6-4"), ("chapters/ex6_1p_gru_vs_lstm", "6-1P"),
     ("chapters/p3_lstm_step", "P3"), ("intro", None), ("notation", None)])
