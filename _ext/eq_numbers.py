@@ -34,7 +34,10 @@ PAGE = [
 
 
 #: the second page of a chapter split in two -> its first page
-CONTINUES = {"chapters/06_lstm_in_practice": "chapters/05_lstm",
+CONTINUES = {"chapters/01_activations": "chapters/01_rnn_basics",
+             "chapters/04_gradient_clipping": "chapters/04_vanishing_exploding",
+             "chapters/06_lstm_in_practice": "chapters/05_lstm",
+             "chapters/07_gru_in_practice": "chapters/07_gru",
              "chapters/10_char_lm_training": "chapters/09_char_lm"}
 
 
@@ -45,6 +48,16 @@ def page_number(docname: str) -> str | None:
         if m:
             return number(m)
     return None
+
+
+def _first_pages_first(app, env, docnames: list[str]) -> None:
+    """Read the first page of a split chapter before its second page: Sphinx reads pages in
+    alphabetical order, and a second page's name may sort before its first page's."""
+    for second, first in CONTINUES.items():
+        if second in docnames and first in docnames \
+                and docnames.index(first) > docnames.index(second):
+            docnames.remove(second)
+            docnames.insert(docnames.index(first) + 1, second)
 
 
 def _number_equations(app, doctree) -> None:
@@ -100,6 +113,7 @@ def _no_book_wide_numbers(app, config) -> None:
 
 def setup(app):
     app.connect("config-inited", _no_book_wide_numbers)
+    app.connect("env-before-read-docs", _first_pages_first)
     app.connect("doctree-read", _number_equations)
     app.connect("env-purge-doc", _purge)
     app.connect("env-check-consistency", _check_clashes)

@@ -10,11 +10,19 @@ from docutils import nodes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
 
-from eq_numbers import _check_clashes, _number_equations, page_number  # noqa: E402
+from eq_numbers import (  # noqa: E402
+    CONTINUES,
+    _check_clashes,
+    _first_pages_first,
+    _number_equations,
+    page_number,
+)
 
 
 @pytest.mark.parametrize("docname, number", [
     ("chapters/05_lstm", "5"), ("chapters/10_char_lm_training", "10"),
+    ("chapters/01_activations", "1"), ("chapters/04_gradient_clipping", "4"),
+    ("chapters/07_gru_in_practice", "7"),
     ("chapters/ex6_4_lstm_gradients", "6-4"), ("chapters/ex6_1p_gru_vs_lstm", "6-1P"),
     ("chapters/p3_lstm_step", "P3"), ("intro", None), ("notation", None)])
 def test_page_numbers(docname, number):
@@ -59,3 +67,22 @@ def test_a_book_number_equal_to_an_nndl_number_is_reported(monkeypatch):
     monkeypatch.setattr("eq_numbers.logger", SimpleNamespace(warning=warnings.append))
     _check_clashes(None, env)
     assert len(warnings) == 1 and "(6.1)" in warnings[0]
+
+
+def test_a_second_page_is_read_after_its_first_page_whatever_its_name(monkeypatch):
+    monkeypatch.setattr("eq_numbers.CONTINUES", {"chapters/01_b": "chapters/01_c",
+                                                 "chapters/05_x": "chapters/04_y"})
+    docnames = ["chapters/01_a", "chapters/01_b", "chapters/01_c", "chapters/04_y",
+                "chapters/05_x", "intro"]
+    _first_pages_first(None, None, docnames)
+    assert docnames == ["chapters/01_a", "chapters/01_c", "chapters/01_b", "chapters/04_y",
+                        "chapters/05_x", "intro"]
+    docnames = ["chapters/01_b", "intro"]  # incremental build: the first page is not re-read
+    _first_pages_first(None, None, docnames)
+    assert docnames == ["chapters/01_b", "intro"]
+
+
+def test_every_second_page_continues_an_existing_first_page():
+    root = Path(__file__).resolve().parents[1]
+    for second, first in CONTINUES.items():
+        assert (root / f"{second}.ipynb").exists() and (root / f"{first}.ipynb").exists()
