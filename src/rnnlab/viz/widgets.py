@@ -494,10 +494,12 @@ class SliderFigure:
         label, value = self.labels[name], self.initial[name]
         style = {"description_width": label_width}
         layout = widgets.Layout(width=f"{width}px", max_width="100%")
-        if self._is_choice(name):
+        if self._is_choice(name):  # its label in the sliders' label column, buttons beside
             return widgets.ToggleButtons(
                 options=[(_label(v), v) for v in self.values[name]], value=value,
-                description=label, style={**style, "button_width": "auto"}, layout=layout)
+                tooltips=[f"{label} = {_label(v)}" for v in self.values[name]],
+                style={"button_width": "auto"},
+                layout=widgets.Layout(width="auto", margin="2px 0 2px 0"))
         if name in self.live_range:
             low, high, kind = self.live_range[name]
             step = self._live_step(name)
@@ -575,7 +577,11 @@ class SliderFigure:
             for c in controls.values():
                 c.observe(update, names="value")
             self._controls, self._image, self._status = controls, image, status
-            self._widget = widgets.VBox([image, *controls.values(), *notes, status],
+            rows = [widgets.HBox([widgets.HTML(
+                        f'<div style="text-align:right">{_escape(self.labels[n])}</div>',
+                        layout=widgets.Layout(width=label_width, margin="0 8px 0 2px")), c])
+                    if self._is_choice(n) else c for n, c in controls.items()]
+            self._widget = widgets.VBox([image, *rows, *notes, status],
                                         layout=widgets.Layout(width=f"{width + 16}px",
                                                               max_width="100%"))
         return self._widget
