@@ -5,9 +5,11 @@ For every page in ``_toc.yml``: no page errors and no console errors, no attempt
 the network, every image loaded, every formula typeset by the locally served MathJax. On the
 notebook pages: the page shows exactly as many slider players as its notebook's sources
 create ``SliderFigure``s (counted from the sources, so a slider whose output was cleared
-fails here instead of dropping out), every player has more than one frame, and dragging each
-one and stepping each of its inputs with the keyboard changes the displayed frame; and an
-exercise solution dropdown opens.
+fails here instead of dropping out), every player has more than one frame, its frame is never
+stretched and its note for Jupyter front ends is hidden, and dragging each one, stepping each
+of its range inputs with the keyboard and clicking another button of each choice changes the
+displayed frame; a player stays a light card in the dark theme; and an exercise solution
+dropdown opens.
 
 What a reader sees is checked too, on every page at a desktop (1280 px) and a phone (390 px)
 width with every dropdown and hidden cell opened: no raw Markdown table rows, raw TeX, MyST

@@ -148,8 +148,8 @@ def _slider_cell(page):
     return page.locator(".jp-Notebook .jp-Cell").nth(index)
 
 
-def _shot(page, cell_part, name: str):
-    cell_part.evaluate("e => e.scrollIntoView({block: 'start'})")
+def _shot(page, cell_part, name: str, block: str = "start"):
+    cell_part.evaluate("(e, block) => e.scrollIntoView({block})", block)
     page.wait_for_timeout(300)
     page.screenshot(path=str(SHOTS / name))
 
@@ -235,8 +235,8 @@ def test_a_chapter_in_lab(lab, browser, capsys):
         assert not raw, "raw MyST in Lab:\n" + "\n".join(raw)
         assert page.locator(".myst .myst-exercise, .myst aside, .myst .admonition").count(), (
             "no MyST exercise or admonition rendered: is jupyterlab-myst installed?")
-        solution = page.locator(".jp-MarkdownCell").filter(has_text="Solution to").first
-        _shot(page, solution, "solution-hidden.png")
+        solution = page.locator(".jp-MarkdownCell").filter(has_text="Start of Solution").first
+        _shot(page, solution, "solution-hidden.png", block="center")
         body = _solution_body(cells)
         assert body, f"{CHAPTER}: no cell between solution-start and solution-end"
         shown = page.evaluate(VISIBLE_PARTS, body)
