@@ -180,7 +180,7 @@ _FRAME_MS = re.compile(r"median(?: time per frame \(compute \+ draw\):| (\d+) ms
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_slider_reports_frames_within_budget(path):
-    """Each `SliderFigure` page prints the median time per frame (compute + draw, wall time)
+    """Each `SliderFigure` page prints the median time per frame (compute + draw, CPU time)
     of the run that produced its committed outputs (an `nbval-ignore-output` cell). Every
     such figure must be there, one per slider, and within the 100 ms budget.
 
