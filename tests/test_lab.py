@@ -7,7 +7,10 @@ cell shows the book's player and says to run the cell. Then Run All: the slider 
 (an ipywidgets view), its image is shown at the figure's size (not stretched) from 1.5x the
 pixels, and its labels fit; moving the continuous slider to a value between two precomputed
 frames shows a new frame, computed in the kernel. After a kernel restart the view says the
-cell must be run again. The server is stopped at the end.
+cell must be run again. Saved from Lab, the notebook is unchanged after opening, and after
+running its metadata (notebook and cells) is unchanged but for the widget state and the
+cells Lab un-collapsed because it ran them (a gated solution's). The server
+is stopped at the end.
 
 The chapter is opened from a copy in a temporary folder (Lab's autosave never touches the
 committed notebook), with Lab's settings, workspaces and runtime files there too. The test
@@ -141,6 +144,31 @@ def _menu(page, top: str, item: str):
     page.locator(".lm-Menu-itemLabel").filter(has_text=item).first.click()
 
 
+def _save(page):
+    """Save the notebook from Lab (File, Save Notebook) and wait until Lab says it is saved."""
+    _menu(page, "File", "Save Notebook")
+    page.get_by_text("Saving completed").first.wait_for(timeout=15_000)
+    page.get_by_text("Saving completed").first.wait_for(state="hidden", timeout=15_000)
+
+
+def _without_collapse(metadata: dict) -> dict:
+    lab = {k: v for k, v in metadata.get("jupyter", {}).items()
+           if k not in ("source_hidden", "outputs_hidden")}
+    rest = {k: v for k, v in metadata.items() if k not in ("jupyter", "collapsed")}
+    return rest | ({"jupyter": lab} if lab else {})
+
+
+def _json_diff(a, b, where: str = "") -> list[str]:
+    """Where two JSON values differ (the first few places)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b)) for d in _json_diff(
+            a.get(k), b.get(k), f"{where}/{k}")][:5]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True))
+                for d in _json_diff(x, y, f"{where}/{i}")][:5]
+    return [] if a == b else [f"{where}: {str(a)[:80]!r} -> {str(b)[:80]!r}"]
+
+
 def _slider_cell(page):
     index = page.evaluate("""src => Array.from(document.querySelectorAll(
         '.jp-Notebook .jp-Cell')).findIndex(c => c.textContent.includes(src))""", SLIDER_SOURCE)
@@ -242,6 +270,14 @@ def test_a_chapter_in_lab(lab, browser, capsys):
         shown = page.evaluate(VISIBLE_PARTS, body)
         assert not shown, f"the solution is visible before it is opened: {shown}"
 
+        # -- opened and saved unchanged: the metadata is what Lab writes
+        copy = lab["work"] / "chapters" / CHAPTER
+        committed = json.loads(copy.read_text(encoding="utf-8"))
+        _save(page)
+        saved = json.loads(copy.read_text(encoding="utf-8"))
+        assert saved == committed, "Lab changed the notebook on opening and saving it: " + str(
+            _json_diff(committed, saved))
+
         cell = _slider_cell(page)
         note = cell.locator(".rnnlab-slider-note")
         _shot(page, cell.locator(".jp-OutputArea"), "slider-unrun.png")
@@ -274,6 +310,16 @@ def test_a_chapter_in_lab(lab, browser, capsys):
         assert not box.locator(".rnnlab-live-note").is_visible(), "a live slider says to run it"
         assert box.locator(".widget-toggle-buttons button").count() == 2, (
             "the activation is not a choice of two buttons")
+        _save(page)
+        ran = json.loads(copy.read_text(encoding="utf-8"))
+        assert ran["metadata"] == committed["metadata"] | {"widgets": ran["metadata"].get(
+            "widgets")}, "Run All changed the notebook's metadata beyond the widget state"
+        # Lab opens a collapsed cell when it runs it (the solution's cells, once run, show)
+        changed = [i for i, (a, b) in enumerate(zip(committed["cells"], ran["cells"],
+                                                    strict=True))
+                   if _without_collapse(a["metadata"]) != _without_collapse(b["metadata"])]
+        assert not changed, f"Run All changed the metadata of cells {changed}: " + str(
+            [(committed["cells"][i]["metadata"], ran["cells"][i]["metadata"]) for i in changed])
         before = img.evaluate(IMAGE_BYTES)
         assert before in frames, "the live view's first frame is not the book's initial frame"
         _shot(page, box, "slider-live-before.png")
