@@ -327,3 +327,18 @@ def test_html_size_is_compact():
     """Palette PNGs keep a 15-frame line-plot player well under 200 kB."""
     fig = SliderFigure(line, {"a": [-1.0, 0.0, 0.5, 1.0, 2.0], "n": [2, 5, 10]})
     assert len(fig.to_html()) < 200_000
+
+
+def test_a_slow_frame_says_it_is_being_computed():
+    """When frames take over half a second, the status line says which frame is being
+    computed while it is drawn, and clears when the frame is shown."""
+    fig = SliderFigure(line, {"a": [1.0, 2.0], "n": [3]}, live_range={"a": (0.5, 4.0)},
+                       figsize=(2, 2), dpi=40)
+    fig.widget()
+    fig.frame_seconds[:] = [0.8]              # as if every frame so far took 0.8 s of CPU
+    seen = []
+    fig._status.observe(lambda change: seen.append(change["new"]), names="value")
+    fig._controls["a"].value = 3.0
+    assert len(seen) == 2
+    assert "computing the frame for a = 3, n = 3 ..." in seen[0]
+    assert "computing" not in seen[1] and fig._image.value == fig.render(a=3.0, n=3)
