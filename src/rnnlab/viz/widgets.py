@@ -54,14 +54,16 @@ from PIL import Image
 __all__ = ["SliderFigure"]
 
 # The player is a light card whatever the page's colour theme (`color-scheme: light` gives
-# light form controls too); `dark-light` keeps pydata-sphinx-theme from dimming the frame in
+# light form controls too), its content as wide as the frame's CSS size; `dark-light` and the
+# frame's own padding and background keep pydata-sphinx-theme from dimming and framing it in
 # dark mode. The note is for a Jupyter front end that shows this HTML without running its
 # script (an untrusted notebook in JupyterLab); the script hides it.
 _HTML_TEMPLATE = """\
-<div class="rnnlab-slider" style="max-width:{width}px;background:#fff;color:#1a1a1a;\
-color-scheme:light;border:1px solid #d0d0d0;border-radius:6px;padding:4px 8px 6px">
+<div class="rnnlab-slider" style="box-sizing:content-box;max-width:{width}px;background:#fff;\
+color:#1a1a1a;color-scheme:light;border:1px solid #d0d0d0;border-radius:6px;padding:4px 8px 6px">
 <img class="rnnlab-slider-frame dark-light" alt="{alt}" src="{src}" width="{width}" \
-height="{height}" style="display:block;max-width:100%;height:auto">
+height="{height}" style="display:block;max-width:100%;height:auto;padding:0;background:#fff;\
+border-radius:0">
 <p class="rnnlab-slider-note" style="margin:0.2em 0;font-size:0.9em;font-style:italic">\
 {note}</p>
 <div class="rnnlab-slider-controls" style="display:grid;grid-template-columns:max-content \
