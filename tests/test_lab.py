@@ -264,7 +264,7 @@ def test_a_chapter_in_lab(lab, browser, capsys):
         assert page.locator(".myst .myst-exercise, .myst aside, .myst .admonition").count(), (
             "no MyST exercise or admonition rendered: is jupyterlab-myst installed?")
         solution = page.locator(".jp-MarkdownCell").filter(has_text="Start of Solution").first
-        _shot(page, solution, "solution-hidden.png", block="center")
+        _shot(page, solution, "solution-hidden.png")
         body = _solution_body(cells)
         assert body, f"{CHAPTER}: no cell between solution-start and solution-end"
         shown = page.evaluate(VISIBLE_PARTS, body)
