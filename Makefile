@@ -40,12 +40,13 @@ define section
 	@printf '\n\033[1m==== %s ====\033[0m\n' $(1)
 endef
 
-.PHONY: help venv book serve test lab notebooks clean lint unit nbval hygiene build browser
+.PHONY: help venv book serve test lab notebooks clean lint unit nbval hygiene build browser \
+  labtest
 
 help:
 	@echo "make book       build the HTML book into _build/html (creates .venv if needed)"
 	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)/ (PORT=... to change)"
-	@echo "make test       everything CI runs: ruff, unit tests, nbval, hygiene, clean build, browser"
+	@echo "make test       everything CI runs: ruff, unit tests, nbval, hygiene, clean build, browser, Lab"
 	@echo "make lab        open the notebooks in JupyterLab"
 	@echo "make notebooks  re-execute every notebook in the toc in place (outputs + widget state)"
 	@echo "make clean      remove _build and caches (keeps .venv)"
@@ -97,25 +98,25 @@ notebooks: venv
 
 # ---- tests (make test runs them all, in this order) ---------------------------------------
 lint: venv
-	$(call section,"1/6 ruff check src tests benchmarks _ext")
+	$(call section,"1/7 ruff check src tests benchmarks _ext")
 	$(BIN)/ruff check src tests benchmarks _ext
 
 unit: venv
-	$(call section,"2/6 unit tests of rnnlab (pytest tests/)")
-	$(BIN)/pytest -m "not hygiene and not browser" tests
+	$(call section,"2/7 unit tests of rnnlab (pytest tests/)")
+	$(BIN)/pytest -m "not hygiene and not browser and not lab" tests
 
 nbval: venv
-	$(call section,"3/6 strict nbval: re-execute every notebook in the toc and compare outputs")
+	$(call section,"3/7 strict nbval: re-execute every notebook in the toc and compare outputs")
 	@$(TOC_NOTEBOOKS); \
 	echo "pytest $(NBVAL)" $$nbs; \
 	$(BIN)/pytest $(NBVAL) $$nbs
 
 hygiene: venv
-	$(call section,"4/6 notebook hygiene: toc matches files; executed in order; errors only where tagged raises-exception; no stderr or False verdicts; every slider shown with both views; frames within 100 ms; under 3 MB")
+	$(call section,"4/7 notebook hygiene: toc matches files; executed in order; errors only where tagged raises-exception; no stderr or False verdicts; every slider shown with both views; frames within 100 ms; under 3 MB")
 	$(BIN)/pytest -m hygiene tests
 
 build: venv
-	$(call section,"5/6 book build from a clean _build: warnings are errors and no network")
+	$(call section,"5/7 book build from a clean _build: warnings are errors and no network")
 	rm -rf _build
 	@$(OFFLINE) $(BIN)/jupyter-book build --all -W -n --keep-going .
 
@@ -123,10 +124,16 @@ build: venv
 # _build; within `make test` make runs `build` once. (Running `pytest -m browser` directly
 # fails when _build/html is missing or older than a page's source.)
 browser: build
-	$(call section,"6/6 browser test: Chromium over _build/html with every non-local request blocked")
+	$(call section,"6/7 browser test: Chromium over _build/html with every non-local request blocked")
 	$(BIN)/pytest -m browser tests
 
-test: lint unit nbval hygiene build browser
+# JupyterLab itself: a server on a free local port over a copy of one light chapter, Run All,
+# a live slider moved (tests/test_lab.py). Needs no build.
+labtest: venv
+	$(call section,"7/7 JupyterLab test: MyST rendered; solution hidden; a live slider recomputes")
+	$(BIN)/pytest -m lab tests
+
+test: lint unit nbval hygiene build browser labtest
 	$(call section,"make test: all checks passed")
 
 clean:

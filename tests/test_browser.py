@@ -5,9 +5,11 @@ For every page in ``_toc.yml``: no page errors and no console errors, no attempt
 the network, every image loaded, every formula typeset by the locally served MathJax. On the
 notebook pages: the page shows exactly as many slider players as its notebook's sources
 create ``SliderFigure``s (counted from the sources, so a slider whose output was cleared
-fails here instead of dropping out), every player has more than one frame, and dragging each
-one and stepping each of its inputs with the keyboard changes the displayed frame; and an
-exercise solution dropdown opens.
+fails here instead of dropping out), every player has more than one frame, its frame is never
+stretched and its note for Jupyter front ends is hidden, and dragging each one, stepping each
+of its range inputs with the keyboard and clicking another button of each choice changes the
+displayed frame; a player stays a light card in the dark theme; and an exercise solution
+dropdown opens.
 
 What a reader sees is checked too, on every page at a desktop (1280 px) and a phone (390 px)
 width with every dropdown and hidden cell opened: no raw Markdown table rows, raw TeX, MyST
@@ -232,6 +234,11 @@ PLAYER_GRID = """root => {
 }"""
 
 
+# One control per slider, in the sliders' order: a range input for numbers, a group of radio
+# buttons for a choice between categories (activation, cell, model).
+CONTROLS = "input.rnnlab-slider-input, .rnnlab-slider-choices"
+
+
 @pytest.mark.parametrize("path", list(SLIDER_PAGES))
 def test_dragging_a_slider_changes_the_figure(visit, path):
     page = visit(path).page
@@ -247,48 +254,93 @@ def test_dragging_a_slider_changes_the_figure(visit, path):
         slider.wait_for(state="visible", timeout=5_000)
         slider.scroll_into_view_if_needed()
         img = slider.locator("img.rnnlab-slider-frame")
-        inputs = slider.locator("input.rnnlab-slider-input")
+        controls = slider.locator(CONTROLS)
         n_frames, shape = slider.evaluate(PLAYER_GRID)
         assert n_frames > 1, f"{path}: slider {i} has {n_frames} frame(s)"
-        assert inputs.count() == len(shape), f"{path}: slider {i}: inputs do not match {shape}"
+        assert controls.count() == len(shape), f"{path}: slider {i}: controls do not match {shape}"
+        kinds = controls.evaluate_all(
+            "cs => cs.map(c => c.tagName === 'INPUT' ? 'range' : 'choice')")
         assert img.evaluate("i => i.complete && i.naturalWidth > 0")
+        assert not slider.locator(".rnnlab-slider-note").is_visible(), (
+            f"{path}: slider {i} shows the note for a front end that does not run its script")
+        width = img.evaluate("i => i.getBoundingClientRect().width")
+        assert width <= int(img.get_attribute("width") or width) + 0.5, (
+            f"{path}: slider {i}'s frame is stretched to {width:.0f} px")
         before = img.get_attribute("src"), slider.get_attribute("data-frame")
 
-        # drag the thumb of the first input with more than one value to its end, by mouse
-        first = inputs.nth(next(j for j, n in enumerate(shape) if n > 1))
-        value0 = first.input_value()
-        box = first.bounding_box()
-        y = box["y"] + box["height"] / 2
-        target_x = box["x"] + box["width"] - 2
-        if first.get_attribute("value") == first.get_attribute("max"):
-            target_x = box["x"] + 2  # already at the end: drag to the start instead
-        hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y)?.className",
-                            [box["x"] + box["width"] / 2, y])
-        assert hit == "rnnlab-slider-input", f"{path}: slider {i} is covered by {hit!r}"
-        page.mouse.move(box["x"] + box["width"] / 2, y)
-        page.mouse.down()
-        page.mouse.move(target_x, y, steps=8)
-        page.mouse.up()
-        after = img.get_attribute("src"), slider.get_attribute("data-frame")
-        assert first.input_value() != value0, f"{path}: dragging did not move slider {i}"
-        assert after[0] != before[0], f"{path}: dragging slider {i} did not change the image"
-        assert after[1] != before[1]
-        assert img.evaluate("i => i.complete && i.naturalWidth > 0"), "new frame did not load"
+        # drag the thumb of the first range input with more than one value to its end, by mouse
+        ranges = [j for j, (k, n) in enumerate(zip(kinds, shape, strict=True))
+                  if k == "range" and n > 1]
+        if ranges:
+            first = controls.nth(ranges[0])
+            value0 = first.input_value()
+            box = first.bounding_box()
+            y = box["y"] + box["height"] / 2
+            target_x = box["x"] + box["width"] - 2
+            if first.get_attribute("value") == first.get_attribute("max"):
+                target_x = box["x"] + 2  # already at the end: drag to the start instead
+            hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y)?.className",
+                                [box["x"] + box["width"] / 2, y])
+            assert "rnnlab-slider-input" in hit, f"{path}: slider {i} is covered by {hit!r}"
+            page.mouse.move(box["x"] + box["width"] / 2, y)
+            page.mouse.down()
+            page.mouse.move(target_x, y, steps=8)
+            page.mouse.up()
+            after = img.get_attribute("src"), slider.get_attribute("data-frame")
+            assert first.input_value() != value0, f"{path}: dragging did not move slider {i}"
+            assert after[0] != before[0], f"{path}: dragging slider {i} did not change the image"
+            assert after[1] != before[1]
+            assert img.evaluate("i => i.complete && i.naturalWidth > 0"), "new frame did not load"
 
-        # the keyboard works too, on every range input that has more than one value
-        for j in range(inputs.count()):
+        # the keyboard works on every range input that has more than one value, and a click on
+        # another button of a choice changes the frame
+        for j in range(controls.count()):
             if shape[j] < 2:
                 continue
-            control = inputs.nth(j)
-            control.focus()
-            value1, frame1 = control.input_value(), slider.get_attribute("data-frame")
-            page.keyboard.press("ArrowLeft" if value1 != "0" else "ArrowRight")
-            assert control.input_value() != value1, f"{path}: slider {i} input {j} stuck"
+            control = controls.nth(j)
+            frame1 = slider.get_attribute("data-frame")
+            if kinds[j] == "range":
+                control.focus()
+                value1 = control.input_value()
+                page.keyboard.press("ArrowLeft" if value1 != "0" else "ArrowRight")
+                assert control.input_value() != value1, f"{path}: slider {i} input {j} stuck"
+            else:
+                k = control.locator("input").evaluate_all(
+                    "rs => rs.findIndex(r => !r.checked)")
+                other = control.locator("label").nth(k)
+                other.click()
+                assert other.locator("input").is_checked(), f"{path}: slider {i} button {j}"
+                colours = control.locator("label").evaluate_all(
+                    "ls => ls.map(l => getComputedStyle(l).backgroundColor)")
+                assert len(set(colours)) == 2, f"{path}: the chosen button is not marked"
             assert slider.get_attribute("data-frame") != frame1, (
-                f"{path}: slider {i}: the arrow key on input {j} did not change the frame")
+                f"{path}: slider {i}: control {j} did not change the frame")
             assert img.evaluate("i => i.complete && i.naturalWidth > 0"), (
                 "new frame did not load")
         slider.screenshot(path=str(SHOTS / f"{Path(path).name}-slider-{i}.png"))
+
+
+def test_sliders_are_light_cards_in_dark_mode(browser, server):
+    """In the dark colour theme a slider stays a light card (white background, dark text,
+    light form controls), and its frame is not dimmed by the theme's filter for images."""
+    path = next(iter(SLIDER_PAGES))
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  color_scheme="dark")
+    try:
+        page = context.new_page()
+        page.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem("
+                             "'theme', 'dark')")
+        page.goto(f"{server}/{path}.html", wait_until="load")
+        assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+        slider = page.locator(".rnnlab-slider").first
+        slider.scroll_into_view_if_needed()
+        style = slider.evaluate("""s => [getComputedStyle(s).backgroundColor,
+            getComputedStyle(s).color, getComputedStyle(s.querySelector('img')).filter]""")
+        assert style == ["rgb(255, 255, 255)", "rgb(26, 26, 26)", "none"], style
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        slider.screenshot(path=str(SHOTS / f"{Path(path).name}-slider-dark.png"))
+    finally:
+        context.close()
 
 
 def test_an_exercise_solution_dropdown_opens(visit):

@@ -90,8 +90,47 @@ def test_notebook_metadata_is_what_lab_writes(path):
     assert dict(nb.metadata.get("kernelspec", {})) == KERNELSPEC, (
         f"{path.name}: kernelspec {dict(nb.metadata.get('kernelspec', {}))}, expected "
         f"{KERNELSPEC}")
-    timed = [i for i, c in enumerate(nb.cells) if "execution" in c.get("metadata", {})]
+    timed = [i for i, c in enumerate(nb.cells)
+             if {"execution", "ExecuteTime"} & set(c.get("metadata", {}))]
     assert not timed, f"{path.name}: cells with execution timing metadata: {timed}"
+
+
+def _gated_solution_cells(nb) -> list[int]:
+    """Indices of the cells between a ``solution-start`` and its ``solution-end``."""
+    body, inside = [], False
+    for i, cell in enumerate(nb.cells):
+        if "{solution-end}" in cell.source:
+            inside = False
+        elif inside:
+            body.append(i)
+        elif "{solution-start}" in cell.source:
+            inside = True
+    return body
+
+
+# Exercise pages (ex6_*) are whole solutions; collapsing them for Lab is their owner's change.
+CHAPTER_PAGES = [p for p in NOTEBOOKS if not p.name.startswith("ex")]
+
+
+@pytest.mark.parametrize("path", CHAPTER_PAGES, ids=lambda p: p.name)
+def test_gated_solutions_start_collapsed_in_lab(path):
+    """JupyterLab (with jupyterlab-myst) renders each cell alone, so the cells of a gated
+    solution would show. They carry Lab's collapsed-cell metadata (CONTRIBUTING, "Sliders",
+    "In JupyterLab"), and a markdown cell's first line -- all a collapsed cell shows -- is the
+    MyST comment that says it is the solution."""
+    nb = _load(path)
+    bad = []
+    for i in _gated_solution_cells(nb):
+        cell = nb.cells[i]
+        lab = cell.metadata.get("jupyter", {})
+        if not lab.get("source_hidden"):
+            bad.append(f"cell {i}: no jupyter.source_hidden")
+        if cell.cell_type == "code" and not (lab.get("outputs_hidden") and
+                                             cell.metadata.get("collapsed")):
+            bad.append(f"cell {i}: code without jupyter.outputs_hidden and collapsed")
+        if cell.cell_type == "markdown" and not cell.source.startswith("% (solution"):
+            bad.append(f"cell {i}: first line {cell.source.splitlines()[0][:60]!r}")
+    assert not bad, f"{path.name}: a gated solution's cells would show in Lab:\n" + "\n".join(bad)
 
 
 RAISES = "raises-exception"
@@ -141,15 +180,14 @@ _FRAME_MS = re.compile(r"median(?: time per frame \(compute \+ draw\):| (\d+) ms
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_slider_reports_frames_within_budget(path):
-    """Each `SliderFigure` page prints the median time per frame (compute + draw, wall time)
+    """Each `SliderFigure` page prints the median time per frame (compute + draw, CPU time)
     of the run that produced its committed outputs (an `nbval-ignore-output` cell). Every
     such figure must be there, one per slider, and within the 100 ms budget.
 
     These numbers are the author's machine's evidence, read from the committed outputs: this
     test does not re-measure anything, and nbval, which re-executes the cell, does not
     compare its output (it is `nbval-ignore-output`, since timings vary). What CI does
-    re-measure is a typical line-plot frame, in the unit test
-    ``tests/test_widgets.py::test_a_typical_frame_renders_within_100_ms``."""
+    re-measure is a typical line-plot frame, in ``benchmarks/bench.py``."""
     cells = _code_cells(_load(path))
     n_sliders = slider_figures(path)
     texts = [out.get("text", "") for c in cells for out in c.get("outputs", [])
@@ -171,10 +209,28 @@ _PLAYER_DATA = re.compile(
     r'<script type="application/json" class="rnnlab-slider-data">(.*?)</script>', re.S)
 
 
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _uneven(labels: list[str]) -> bool:
+    """A slider over numbers whose steps differ (its player must say "uneven steps")."""
+    if len(labels) < 3 or not all(_is_number(v) for v in labels):
+        return False
+    values = [float(v) for v in labels]
+    steps = [b - a for a, b in zip(values[:-1], values[1:], strict=True)]
+    return max(steps) - min(steps) > 1e-6 * max(abs(s) for s in steps)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_slider_is_displayed_with_both_views(path):
     """Every ``SliderFigure(`` in the sources has one display output carrying both views: the
-    kernel-free player (``text/html``, more than one frame, as many frames as its grid) and
+    kernel-free player (``text/html``, more than one frame, as many frames as its grid,
+    buttons for each choice between categories, "uneven steps" under each slider whose
+    steps differ) and
     the widget view, whose model is in the notebook's saved widget state (`make notebooks`
     stores it). Slider cells are `nbval-ignore-output`, so nbval would not notice a cleared
     output; this test does, and so does the browser test on the built page."""
@@ -205,6 +261,15 @@ def test_every_slider_is_displayed_with_both_views(path):
             if n_frames < 2 or n_frames != math.prod(player["shape"]):
                 bad.append(f"code cell {i}: {n_frames} frames for a grid of shape "
                            f"{player['shape']} (a slider needs more than one frame)")
+            choices = sum(not all(_is_number(v) for v in values) for values in player["labels"])
+            groups = html.count('role="radiogroup"')
+            if groups != choices:
+                bad.append(f"code cell {i}: {choices} choice(s) between categories but "
+                           f"{groups} group(s) of buttons")
+            uneven = sum(_uneven(values) for values in player["labels"])
+            if html.count("uneven steps:") != uneven:
+                bad.append(f"code cell {i}: {uneven} slider(s) with uneven steps but "
+                           f"{html.count('uneven steps:')} labelled so")
     assert shown == expected, (
         f"{path.name}: {expected} SliderFigure( call(s) in the sources but {shown} slider "
         "player(s) in the committed outputs; re-run it with `make notebooks`")

@@ -43,7 +43,7 @@ def test_bundle_carries_the_widget_view_and_the_html_player(fig):
     assert bundle[WIDGET_MIME]["model_id"] == fig.widget().model_id
     html = bundle["text/html"]
     assert html.count('<input type="range"') == 2
-    assert html.count('<img class="rnnlab-slider-frame"') == 1
+    assert html.count('<img class="rnnlab-slider-frame dark-light"') == 1
     assert "<SliderFigure a: 3 values, n: 3 values; 9 frames>" == bundle["text/plain"]
 
 
@@ -137,14 +137,127 @@ def test_style_is_applied_inside_the_frame():
 
 
 def test_live_widget_redraws_when_a_slider_moves(fig):
-    box = fig.widget()
-    image, slider_a, slider_n = box.children
+    fig.widget()
+    image, slider_a, slider_n = fig._image, fig._controls["a"], fig._controls["n"]
     assert image.value == fig.render(a=-1.0, n=5)
     slider_a.value = 2.0
     assert image.value == fig.render(a=2.0, n=5)
     slider_n.value = 10
     assert image.value == fig.render(a=2.0, n=10)
     assert [o[1] for o in slider_a.options] == [-1.0, 0.5, 2.0]
+
+
+def png_size(frame: bytes) -> tuple[int, int]:
+    return int.from_bytes(frame[16:20], "big"), int.from_bytes(frame[20:24], "big")
+
+
+def test_frames_are_drawn_at_scale_and_shown_at_the_figure_size(fig):
+    """A frame has 1.5x the pixels of the size it is shown at (sharp on a high-density
+    screen); the player and the live image are laid out at the figure's size, never
+    stretched to the width of the page."""
+    assert fig.size_px == (150, 100)
+    assert png_size(fig.render(a=0.5, n=5)) == (225, 150)
+    html = fig.to_html()
+    assert 'width="150" height="100"' in html and "max-width:150px" in html
+    fig.widget()
+    assert fig._image.layout.width == "150px" and fig._image.layout.height == "auto"
+    flat = SliderFigure(line, {"a": [1.0], "n": [3]}, figsize=(3, 2), dpi=50, scale=1)
+    assert png_size(flat.frames()[0]) == (150, 100)
+
+
+def test_the_live_view_says_to_run_the_cell_when_no_kernel_holds_it(fig):
+    """Without a kernel (a saved notebook opened, a restarted kernel) ipywidgets marks the
+    views `jupyter-widgets-disconnected`; the status line's style shows the note only then.
+    The book's player carries the same note, hidden by its script (which an untrusted
+    notebook in JupyterLab does not run)."""
+    fig.widget()
+    note = fig._status.value
+    assert ".jupyter-widgets-disconnected .rnnlab-live-note{display:inline}" in note
+    assert "Run this cell to make the slider live" in note
+    html = fig.to_html()
+    assert '<p class="rnnlab-slider-note"' in html and "Run this cell" in html
+    assert 'querySelector(".rnnlab-slider-note").hidden = true' in html
+
+
+def quadratic(ax, a, kind):
+    x = np.linspace(0, 1, 20)
+    ax.plot(x, a * x ** 2 if kind == "square" else a * x)
+    ax.set_ylim(0, 20)
+
+
+def test_a_live_range_gives_a_continuous_slider_with_a_cache():
+    import ipywidgets
+
+    calls = []
+
+    def compute(a, kind):
+        calls.append(a)
+        return a
+
+    fig = SliderFigure(lambda ax, data, a, kind: quadratic(ax, data, kind),
+                       {"a": [1.0, 2.0, 4.0, 8.0], "kind": ["line", "square"]}, compute=compute,
+                       live_range={"a": (0.5, 16, "log")}, figsize=(2, 2), dpi=40, cache_size=2)
+    fig.widget()
+    slider, buttons = fig._controls["a"], fig._controls["kind"]
+    assert isinstance(slider, ipywidgets.FloatLogSlider)
+    assert isinstance(buttons, ipywidgets.ToggleButtons)
+    assert not slider.continuous_update, "a continuous slider recomputes on release only"
+    grid = set(fig.frames())
+    n_grid = len(calls)
+    slider.value = 10 ** 0.45                          # between the grid's 2 and 4
+    between = fig._image.value
+    assert between not in grid, "a value between two grid points draws a new frame"
+    assert calls[-1] == 2.818                          # rounded to 4 significant digits
+    slider.value = 4.0
+    assert fig._image.value == fig.render(a=4.0, kind="line")
+    slider.value = 10 ** 0.45                          # back again: from the cache
+    assert len(calls) == n_grid + 1 and fig._image.value == between
+    slider.value = 4.0 * 10 ** (slider.step / 3)       # within half a step of 4: the grid's
+    assert fig._image.value == fig.render(a=4.0, kind="line") and len(calls) == n_grid + 1
+    for a in (3.0, 5.0, 6.0):                          # the off-grid cache is bounded
+        fig.render(a=a, kind="line")
+    assert len(fig._live) == 2
+    with pytest.raises(ValueError, match=r"outside its live range \[0.5, 16\]"):
+        fig.render(a=20.0, kind="line")
+
+
+def test_linear_and_integer_live_ranges():
+    import ipywidgets
+
+    fig = SliderFigure(line, {"a": [-1.0, 0.5, 2.0], "n": [2, 5, 10]},
+                       live_range={"a": (-2, 3.0), "n": (1, 12)}, figsize=(2, 2), dpi=40)
+    fig.widget()
+    a, n = fig._controls["a"], fig._controls["n"]
+    assert isinstance(a, ipywidgets.FloatSlider) and a.step == 0.01
+    assert isinstance(n, ipywidgets.IntSlider) and (n.min, n.max, n.step) == (1, 12, 1)
+    n.value = 7
+    assert fig._image.value == fig.render(a=-1.0, n=7)
+    assert fig._image.value not in fig.frames()
+
+
+def test_choices_are_buttons_in_both_views():
+    fig = SliderFigure(quadratic, {"a": [1.0, 2.0], "kind": ["line", "square"]},
+                       initial={"kind": "square"}, figsize=(2, 2), dpi=40)
+    html = fig.to_html()
+    assert html.count('<input type="range"') == 1
+    assert html.count('type="radio"') == 2 and html.count(" checked ") == 1
+    assert re.search(r'value="1" checked[^>]*>square</label>', html)
+    assert 'role="radiogroup"' in html
+
+
+def test_uneven_value_grids_are_labelled_as_such():
+    fig = SliderFigure(line, {"a": [0.5, 1.0, 2.0, 4.0], "n": [2, 4, 6]}, figsize=(2, 2), dpi=40)
+    html = fig.to_html()
+    assert html.count("uneven steps") == 1
+    assert "uneven steps: 0.5 · 1 · 2 · 4" in html
+    fig.widget()
+    assert "uneven steps: 0.5 · 1 · 2 · 4" in fig._widget.children[-2].value
+
+
+def test_the_player_is_a_light_card_in_both_colour_themes(fig):
+    html = fig.to_html()
+    assert "background:#fff" in html and "color-scheme:light" in html
+    assert 'class="rnnlab-slider-frame dark-light"' in html
 
 
 def test_svg_frames():
@@ -189,6 +302,19 @@ def test_callback_signature_is_checked_up_front():
         SliderFigure("line", {"a": [1.0]})
 
 
+@pytest.mark.parametrize("live_range, message", [
+    ({"a": 0.5}, "must be (low, high)"),
+    ({"a": (0.0, 0.8)}, "must contain its values"),
+    ({"a": (2.0, 1.0)}, "low < high"),
+    ({"a": (0.0, 2.0, "log")}, "0 < low"),
+    ({"a": (0.5, 2.0, "cubic")}, "must be 'log'"),
+    ({"b": (0.0, 2.0)}, "sliders that do not exist"),
+])
+def test_bad_live_range_raises(live_range, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        SliderFigure(line, {"a": [0.5, 1.0], "n": [2]}, live_range=live_range)
+
+
 def test_render_outside_the_grid_raises():
     fig = SliderFigure(line, {"a": [1.0], "n": [2]})
     with pytest.raises(ValueError, match="not a point of the precomputed grid"):
@@ -201,3 +327,18 @@ def test_html_size_is_compact():
     """Palette PNGs keep a 15-frame line-plot player well under 200 kB."""
     fig = SliderFigure(line, {"a": [-1.0, 0.0, 0.5, 1.0, 2.0], "n": [2, 5, 10]})
     assert len(fig.to_html()) < 200_000
+
+
+def test_a_slow_frame_says_it_is_being_computed():
+    """When frames take over half a second, the status line says which frame is being
+    computed while it is drawn, and clears when the frame is shown."""
+    fig = SliderFigure(line, {"a": [1.0, 2.0], "n": [3]}, live_range={"a": (0.5, 4.0)},
+                       figsize=(2, 2), dpi=40)
+    fig.widget()
+    fig.frame_seconds[:] = [0.8]              # as if every frame so far took 0.8 s of CPU
+    seen = []
+    fig._status.observe(lambda change: seen.append(change["new"]), names="value")
+    fig._controls["a"].value = 3.0
+    assert len(seen) == 2
+    assert "computing the frame for a = 3, n = 3 ..." in seen[0]
+    assert "computing" not in seen[1] and fig._image.value == fig.render(a=3.0, n=3)

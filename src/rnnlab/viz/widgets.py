@@ -4,14 +4,18 @@ Every chapter that lets the reader move a parameter uses :class:`SliderFigure`. 
 a pure drawing callback and a short list of values for each slider; it renders one frame per
 point of the grid (the product of the lists) and displays as a bundle with two views:
 
-* ``application/vnd.jupyter.widget-view+json`` -- ipywidgets ``SelectionSlider`` s and an
-  ``Image``; JupyterLab picks this one, and moving a slider redraws the frame in the kernel
-  (frames are cached, so going back is instant);
-* ``text/html`` -- a self-contained ``<input type="range">`` player over the precomputed
-  frames (PNG or SVG as data URIs, a few lines of inline JavaScript, no external files).
-  The built book picks this one: ``_config.yml`` sets myst-nb's
-  ``nb_mime_priority_overrides`` so that the HTML builders rank ``text/html`` above the
-  widget view.
+* ``application/vnd.jupyter.widget-view+json`` -- the live view JupyterLab shows once the
+  cell has run: a slider per numeric parameter (a continuous one over ``live_range`` where
+  the quantity is continuous, else the grid's values), toggle buttons per category, and an
+  ``Image`` redrawn in the kernel for the values chosen. Frames are cached by value (the
+  grid's for good, the others in a bounded least-recently-used cache), so going back is
+  instant. Without a kernel (a saved notebook opened, or the kernel restarted) the view
+  says that the cell must be run to make the slider live.
+* ``text/html`` -- a self-contained player over the precomputed grid (PNG or SVG frames as
+  data URIs, a few lines of inline JavaScript, no external files): a range input per numeric
+  parameter, buttons per category. The built book picks this one (``_config.yml`` sets
+  myst-nb's ``nb_mime_priority_overrides``); JupyterLab shows it, without its script, for a
+  notebook it does not trust, with the same note to run the cell.
 
 Callbacks (no global state is read or written; matplotlib's global ``rcParams`` are never
 changed -- ``style`` is applied with a context manager around each frame only):
@@ -23,7 +27,8 @@ changed -- ``style`` is applied with a context manager around each frame only):
 
 The grid must stay small (the frames are stored in the notebook; a notebook must stay under
 3 MB): ``max_frames`` (default 120) bounds the product of the list lengths, and frames are
-stored as palette PNGs (``compact=True``), typically 6-15 kB each at the default size.
+stored as palette PNGs (``compact=True``). Frames are drawn at ``scale`` (1.5) times the
+size they are shown at, so they stay sharp on high-density screens.
 """
 
 from __future__ import annotations
@@ -36,8 +41,9 @@ import itertools
 import json
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from numbers import Real
+from numbers import Integral, Real
 
 import matplotlib.style
 import numpy as np
@@ -47,11 +53,21 @@ from PIL import Image
 
 __all__ = ["SliderFigure"]
 
+# The player is a light card whatever the page's colour theme (`color-scheme: light` gives
+# light form controls too), its content as wide as the frame's CSS size; `dark-light` and the
+# frame's own padding and background keep pydata-sphinx-theme from dimming and framing it in
+# dark mode. The note is for a Jupyter front end that shows this HTML without running its
+# script (an untrusted notebook in JupyterLab); the script hides it.
 _HTML_TEMPLATE = """\
-<div class="rnnlab-slider" style="max-width:{width}px">
-<img class="rnnlab-slider-frame" alt="{alt}" src="{src}" style="max-width:100%;height:auto">
-<div class="rnnlab-slider-controls" style="display:grid;grid-template-columns:max-content 1fr \
-4.5em;gap:0.2em 0.6em;align-items:center;font-size:0.9em">
+<div class="rnnlab-slider" style="box-sizing:content-box;max-width:{width}px;background:#fff;\
+color:#1a1a1a;color-scheme:light;border:1px solid #d0d0d0;border-radius:6px;padding:4px 8px 6px">
+<img class="rnnlab-slider-frame dark-light" alt="{alt}" src="{src}" width="{width}" \
+height="{height}" style="display:block;max-width:100%;height:auto;padding:0;background:#fff;\
+border-radius:0">
+<p class="rnnlab-slider-note" style="margin:0.2em 0;font-size:0.9em;font-style:italic">\
+{note}</p>
+<div class="rnnlab-slider-controls" style="display:grid;grid-template-columns:max-content \
+minmax(0,1fr) 4.5em;gap:0.2em 0.6em;align-items:center;font-size:0.9em">
 {controls}
 </div>
 <script type="application/json" class="rnnlab-slider-data">{data}</script>
@@ -60,30 +76,70 @@ _HTML_TEMPLATE = """\
   var root = document.currentScript.parentElement;
   var data = JSON.parse(root.querySelector("script.rnnlab-slider-data").textContent);
   var img = root.querySelector("img.rnnlab-slider-frame");
-  var inputs = root.querySelectorAll("input.rnnlab-slider-input");
-  var outs = root.querySelectorAll("output.rnnlab-slider-value");
+  var controls = root.querySelectorAll(".rnnlab-slider-control");
+  root.querySelector(".rnnlab-slider-note").hidden = true;
+  function index(c) {{
+    if (c.tagName === "INPUT") return Number(c.value);
+    return Number(c.querySelector("input:checked").value);
+  }}
   function show() {{
     var flat = 0;
-    for (var i = 0; i < inputs.length; i++) {{
-      var j = Number(inputs[i].value);
+    for (var i = 0; i < controls.length; i++) {{
+      var c = controls[i], j = index(c);
       flat = flat * data.shape[i] + j;
-      outs[i].textContent = data.labels[i][j];
+      if (c.tagName === "INPUT") {{
+        root.querySelector("output[for='" + c.id + "']").textContent = data.labels[i][j];
+      }} else {{
+        c.querySelectorAll("label").forEach(function (b) {{
+          var on = b.querySelector("input").checked;
+          b.style.background = on ? "#1f5f99" : "#fff";
+          b.style.color = on ? "#fff" : "#1a1a1a";
+        }});
+      }}
     }}
     img.src = data.prefix + data.frames[flat];
     root.setAttribute("data-frame", String(flat));
   }}
-  for (var i = 0; i < inputs.length; i++) {{ inputs[i].addEventListener("input", show); }}
+  root.querySelectorAll("input").forEach(function (el) {{
+    el.addEventListener("input", show); el.addEventListener("change", show);
+  }});
   show();
 }})();
 </script>
 </div>"""
 
-_CONTROL_TEMPLATE = (
+_RANGE_TEMPLATE = (
     '<label for="{uid}-{i}">{label}</label>'
-    '<input type="range" class="rnnlab-slider-input" id="{uid}-{i}" data-name="{name}" '
-    'min="0" max="{max}" step="1" value="{index}" aria-label="{label}">'
+    '<input type="range" class="rnnlab-slider-control rnnlab-slider-input" id="{uid}-{i}" '
+    'data-name="{name}" min="0" max="{max}" step="1" value="{index}" aria-label="{label}">'
     '<output class="rnnlab-slider-value" for="{uid}-{i}">{text}</output>'
 )
+_UNEVEN_TEMPLATE = (
+    '<small class="rnnlab-slider-steps" style="grid-column:2 / 4;margin-top:-0.3em;'
+    'opacity:0.8">uneven steps: {steps}</small>'
+)
+_CHOICE_TEMPLATE = (
+    '<span id="{uid}-{i}-label">{label}</span>'
+    '<div class="rnnlab-slider-control rnnlab-slider-choices" role="radiogroup" '
+    'data-name="{name}" aria-labelledby="{uid}-{i}-label" style="grid-column:2 / 4;'
+    'display:flex;flex-wrap:wrap;gap:0.3em">{buttons}</div>'
+)
+_BUTTON_TEMPLATE = (
+    '<label class="rnnlab-slider-choice" style="border:1px solid #1f5f99;border-radius:4px;'
+    'padding:0.05em 0.7em;cursor:pointer;background:{bg};color:{fg}">'
+    '<input type="radio" name="{uid}-{i}" value="{j}"{checked} style="position:absolute;'
+    'opacity:0;width:1px;height:1px;margin:0">{text}</label>'
+)
+
+_NOTE = "Run this cell to make the slider live."
+# The live view's note. ipywidgets marks a view whose kernel-side model is gone (a notebook
+# opened with its saved widget state, or after a kernel restart) `jupyter-widgets-disconnected`;
+# only then does this style show the note.
+_LIVE_NOTE = (
+    "<style>.rnnlab-live-note{display:none}"
+    ".jupyter-widgets-disconnected .rnnlab-live-note{display:inline}</style>"
+    '<span class="rnnlab-live-note"><i>Run this cell to make the slider live (the kernel '
+    "has not run it yet, or was restarted).</i></span>")
 
 
 # Fixed margins (fractions of the figure) instead of a layout engine: "constrained" layout
@@ -117,6 +173,38 @@ def _check_values(name: str, values) -> list:
     return values
 
 
+def _check_range(name: str, spec, values: list) -> tuple:
+    """A live range ``(low, high)`` or ``(low, high, "log")`` that holds every grid value."""
+    example = f"e.g. live_range={{{name!r}: (0.5, 16)}} or (0.5, 16, 'log')"
+    if not isinstance(spec, (tuple, list)) or len(spec) not in (2, 3):
+        raise ValueError(f"live range of {name!r} must be (low, high) or (low, high, 'log') "
+                         f"({example}); got {spec!r}")
+    low, high, *kind = spec
+    kind = kind[0] if kind else "linear"
+    if kind not in ("linear", "log"):
+        raise ValueError(f"live range of {name!r}: the third entry must be 'log'; got {kind!r}")
+    if any(isinstance(v, str) for v in values):
+        raise ValueError(f"slider {name!r} is a choice between strings; it has no live range")
+    for v in (low, high):
+        if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v):
+            raise ValueError(f"live range of {name!r}: bounds must be finite numbers; "
+                             f"got {spec!r}")
+    if not low < high or (kind == "log" and low <= 0):
+        raise ValueError(f"live range of {name!r} needs 0 < low < high for 'log', low < high "
+                         f"otherwise; got {spec!r}")
+    if min(values) < low or max(values) > high:
+        raise ValueError(f"live range {spec!r} of {name!r} must contain its values {values}")
+    return low, high, kind
+
+
+def _uneven(values: list) -> bool:
+    """Numbers whose steps differ (so the slider's positions are not equally spaced values)."""
+    if len(values) < 3 or any(isinstance(v, str) for v in values):
+        return False
+    steps = np.diff(np.asarray(values, dtype=float))
+    return bool(np.ptp(steps) > 1e-9 * np.abs(steps).max())
+
+
 def _label(value) -> str:
     return format(value, "g") if isinstance(value, float) else str(value)
 
@@ -134,21 +222,32 @@ class SliderFigure:
     sliders : mapping of str to list
         Slider name -> the values it can take, in order, e.g.
         ``{"gamma": [0.8, 0.9, 1.0, 1.1], "T": [10, 20, 40]}``. Names are the keyword
-        arguments of ``draw``/``compute``. Values: distinct finite numbers or strings.
+        arguments of ``draw``/``compute``. Values: distinct finite numbers, or strings (a
+        choice between categories, shown as buttons). The book's player offers these.
+    live_range : mapping of str to tuple, optional
+        For a continuous quantity, the range the live slider in a kernel covers:
+        ``(low, high)`` (a linear slider; integer bounds give an integer slider) or
+        ``(low, high, "log")``; it must contain the slider's values. Without one the live
+        slider offers the same values as the book's.
     compute : callable, optional
         ``compute(**values) -> data``; its result is passed to ``draw`` after ``ax``.
     initial : mapping, optional
         Starting value per slider (must be one of its values); default the first value.
     labels : mapping, optional
-        Text shown beside each slider, e.g. ``{"gamma": "γ"}``; default the name.
+        Text shown beside each slider, e.g. ``{"gamma": "γ"}``; default the name. Keep them
+        short: they share one column.
     subplots : (int, int)
         Rows and columns of axes in each frame.
     sharex, sharey : bool
         Share the x / y axis between the subplots (``Figure.subplots``); a shared axis is
         labelled once, which is also faster to draw.
     figsize : (float, float)
-        Figure size in inches; with ``dpi`` it sets the frame size in pixels.
+        Figure size in inches; with ``dpi`` it sets the size the frame is shown at, in CSS
+        pixels.
     dpi : int
+    scale : float
+        Pixels drawn per CSS pixel (1.5: sharp on high-density screens; 1 halves the bytes of
+        a page with many frames).
     fmt : {"png", "svg"}
         Frame format. PNG frames are palette-quantised when ``compact`` is true.
     compact : bool
@@ -162,6 +261,8 @@ class SliderFigure:
         ``Figure.subplots_adjust`` arguments overriding the defaults (``layout=None`` only).
     max_frames : int
         Upper bound on the grid size (product of the list lengths).
+    cache_size : int
+        How many frames off the grid (live values) are kept.
     alt : str
         Alternative text for the frame image in the book.
 
@@ -169,18 +270,20 @@ class SliderFigure:
     ------
     ValueError
         For a bad slider specification (not a list, empty, repeated or non-finite values,
-        a name ``draw``/``compute`` does not accept, an ``initial`` value not in the list, or
-        a grid larger than ``max_frames``).
+        a name ``draw``/``compute`` does not accept, an ``initial`` value not in the list, a
+        live range that is malformed or misses a value, or a grid larger than
+        ``max_frames``).
     """
 
     def __init__(self, draw: Callable, sliders: Mapping[str, Sequence], *,
+                 live_range: Mapping[str, tuple] | None = None,
                  compute: Callable | None = None, initial: Mapping | None = None,
                  labels: Mapping[str, str] | None = None, subplots: tuple[int, int] = (1, 1),
                  sharex: bool = False, sharey: bool = False,
-                 figsize: tuple[float, float] = (6.4, 3.4), dpi: int = 80, fmt: str = "png",
-                 compact: bool = True, style=None, layout: str | None = None,
+                 figsize: tuple[float, float] = (6.4, 3.4), dpi: int = 80, scale: float = 1.5,
+                 fmt: str = "png", compact: bool = True, style=None, layout: str | None = None,
                  margins: Mapping[str, float] | None = None, max_frames: int = 120,
-                 alt: str = "figure controlled by sliders"):
+                 cache_size: int = 256, alt: str = "figure controlled by sliders"):
         if not callable(draw):
             raise ValueError(f"draw must be a function draw(ax, **values); got {draw!r}")
         if compute is not None and not callable(compute):
@@ -194,6 +297,8 @@ class SliderFigure:
                 raise ValueError(f"slider names must be Python identifiers; got {name!r}")
         if fmt not in ("png", "svg"):
             raise ValueError(f"fmt must be 'png' or 'svg'; got {fmt!r}")
+        if not (isinstance(scale, Real) and 1 <= scale <= 3):
+            raise ValueError(f"scale must be a number from 1 to 3; got {scale!r}")
         rows, cols = subplots
         if rows < 1 or cols < 1:
             raise ValueError(f"subplots must be (rows >= 1, cols >= 1); got {subplots}")
@@ -207,6 +312,12 @@ class SliderFigure:
                 f"the slider grid has {sizes} = {self.n_frames} frames, more than "
                 f"max_frames={max_frames}; give fewer values per slider (each is a list, "
                 "so pick the values that teach something) or raise max_frames")
+        live_range = dict(live_range or {})
+        unknown = set(live_range) - set(self.names)
+        if unknown:
+            raise ValueError(f"live_range names sliders that do not exist: {sorted(unknown)}")
+        self.live_range: dict[str, tuple] = {
+            n: _check_range(n, spec, self.values[n]) for n, spec in live_range.items()}
         initial = dict(initial or {})
         unknown = set(initial) - set(self.names)
         if unknown:
@@ -222,12 +333,18 @@ class SliderFigure:
         self._draw, self._compute = draw, compute
         self._check_signatures()
         self.subplots, self.figsize, self.dpi = (rows, cols), tuple(figsize), int(dpi)
+        self.scale = float(scale)
         self.sharex, self.sharey = bool(sharex), bool(sharey)
         self.fmt, self.compact, self.style, self.alt = fmt, bool(compact), style, alt
         self.layout = layout
         self.margins = {**_MARGINS, **(margins or {})}
         self._frames: dict[tuple[int, ...], bytes] = {}
-        self.frame_seconds: list[float] = []  # wall time of each frame rendered (compute+draw)
+        self._live: OrderedDict[tuple, bytes] = OrderedDict()  # off-grid frames, LRU order
+        self.cache_size = int(cache_size)
+        # CPU time of the drawing thread per frame rendered (compute + draw): what a frame
+        # costs, on a busy machine too, where the wall time also counts other processes'
+        # turns (and the process's CPU time the BLAS threads' busy-waiting)
+        self.frame_seconds: list[float] = []
         self._widget = None
 
     # -- frames -----------------------------------------------------------------------------
@@ -251,28 +368,52 @@ class SliderFigure:
     def _values_at(self, index: tuple[int, ...]) -> dict:
         return {n: self.values[n][i] for n, i in zip(self.names, index, strict=True)}
 
+    @property
+    def size_px(self) -> tuple[int, int]:
+        """The size a frame is shown at, in CSS pixels (width, height)."""
+        return round(self.figsize[0] * self.dpi), round(self.figsize[1] * self.dpi)
+
     def render(self, **values) -> bytes:
-        """The frame for one point of the grid, as PNG or SVG bytes (cached)."""
+        """The frame for one value per slider, as PNG or SVG bytes (cached).
+
+        A value must be one of the slider's values, or lie in its ``live_range``."""
         if set(values) != set(self.names):
             raise ValueError(f"render needs exactly the sliders {list(self.names)}; "
                              f"got {sorted(values)}")
-        try:
-            index = tuple(self.values[n].index(values[n]) for n in self.names)
-        except ValueError:
-            raise ValueError(f"{values} is not a point of the precomputed grid "
-                             f"{self.values}") from None
-        return self._frame(index)
+        if all(values[n] in self.values[n] for n in self.names):
+            return self._frame(tuple(self.values[n].index(values[n]) for n in self.names))
+        for n in self.names:
+            if values[n] in self.values[n]:
+                continue
+            if n not in self.live_range:
+                raise ValueError(f"{values} is not a point of the precomputed grid "
+                                 f"{self.values} (and {n!r} has no live_range)")
+            low, high, _ = self.live_range[n]
+            v = values[n]
+            if isinstance(v, bool) or not isinstance(v, Real) or not low <= v <= high:
+                raise ValueError(f"{n}={v!r} is outside its live range [{low}, {high}]")
+        key = tuple(values[n] for n in self.names)
+        if key in self._live:
+            self._live.move_to_end(key)
+        else:
+            start = time.thread_time()
+            self._live[key] = self._render(values)
+            self.frame_seconds.append(time.thread_time() - start)
+            while len(self._live) > self.cache_size:
+                self._live.popitem(last=False)
+        return self._live[key]
 
     def _frame(self, index: tuple[int, ...]) -> bytes:
         if index not in self._frames:
-            start = time.perf_counter()
+            start = time.thread_time()
             self._frames[index] = self._render(self._values_at(index))
-            self.frame_seconds.append(time.perf_counter() - start)
+            self.frame_seconds.append(time.thread_time() - start)
         return self._frames[index]
 
     def _render(self, values: dict) -> bytes:
         with matplotlib.style.context(self.style or {}):
-            fig = Figure(figsize=self.figsize, dpi=self.dpi, layout=self.layout)
+            dpi = self.dpi if self.fmt == "svg" else self.dpi * self.scale
+            fig = Figure(figsize=self.figsize, dpi=dpi, layout=self.layout)
             if self.layout is None:
                 fig.subplots_adjust(**self.margins)
             axes = fig.subplots(*self.subplots, sharex=self.sharex, sharey=self.sharey,
@@ -301,8 +442,12 @@ class SliderFigure:
 
     @property
     def median_frame_ms(self) -> float:
-        """Median wall time of the frames rendered so far, in milliseconds (nan if none)."""
+        """Median CPU time (compute + draw) of the frames rendered so far, in milliseconds
+        (nan if none)."""
         return float(np.median(self.frame_seconds) * 1e3) if self.frame_seconds else math.nan
+
+    def _is_choice(self, name: str) -> bool:
+        return all(isinstance(v, str) for v in self.values[name])
 
     # -- the two views ----------------------------------------------------------------------
 
@@ -311,45 +456,140 @@ class SliderFigure:
         return "image/svg+xml" if self.fmt == "svg" else "image/png"
 
     def to_html(self) -> str:
-        """The kernel-free view: an ``<img>`` and one range input per slider (all frames)."""
+        """The kernel-free view: an ``<img>``, a range input per numeric slider and a group
+        of buttons per choice between strings, over every frame of the grid."""
         frames = [base64.b64encode(f).decode("ascii") for f in self.frames()]
         prefix = f"data:{self._mime};base64,"
         start = tuple(self.values[n].index(self.initial[n]) for n in self.names)
         flat = int(np.ravel_multi_index(start, self.shape))
         uid = "rnnlab-" + hashlib.sha1("".join(frames).encode("ascii")).hexdigest()[:10]
-        controls = "\n".join(
-            _CONTROL_TEMPLATE.format(uid=uid, i=i, name=n, label=_escape(self.labels[n]),
-                                     max=self.shape[i] - 1, index=start[i],
-                                     text=_escape(_label(self.initial[n])))
-            for i, n in enumerate(self.names))
+        controls = []
+        for i, n in enumerate(self.names):
+            label = _escape(self.labels[n])
+            if self._is_choice(n):
+                buttons = "".join(
+                    _BUTTON_TEMPLATE.format(
+                        uid=uid, i=i, j=j, text=_escape(_label(v)),
+                        checked=" checked" if j == start[i] else "",
+                        bg="#1f5f99" if j == start[i] else "#fff",
+                        fg="#fff" if j == start[i] else "#1a1a1a")
+                    for j, v in enumerate(self.values[n]))
+                controls.append(_CHOICE_TEMPLATE.format(uid=uid, i=i, name=n, label=label,
+                                                        buttons=buttons))
+                continue
+            controls.append(_RANGE_TEMPLATE.format(
+                uid=uid, i=i, name=n, label=label, max=self.shape[i] - 1, index=start[i],
+                text=_escape(_label(self.initial[n]))))
+            if _uneven(self.values[n]):
+                controls.append(_UNEVEN_TEMPLATE.format(
+                    steps=" · ".join(_escape(_label(v)) for v in self.values[n])))
         data = {"shape": list(self.shape), "prefix": prefix, "frames": frames,
                 "labels": [[_label(v) for v in self.values[n]] for n in self.names]}
+        width, height = self.size_px
         return _HTML_TEMPLATE.format(
-            width=int(self.figsize[0] * self.dpi), alt=_escape(self.alt),
-            src=prefix + frames[flat], controls=controls,
+            width=width, height=height, alt=_escape(self.alt), note=_NOTE,
+            src=prefix + frames[flat], controls="\n".join(controls),
             data=json.dumps(data, separators=(",", ":")).replace("</", "<\\/"))
 
+    def _live_control(self, name: str, label_width: str):
+        """The live widget for one slider: toggle buttons for a choice between strings, a
+        continuous slider over its ``live_range``, else a slider over its values."""
+        import ipywidgets as widgets
+
+        width, _ = self.size_px
+        label, value = self.labels[name], self.initial[name]
+        style = {"description_width": label_width}
+        layout = widgets.Layout(width=f"{width}px", max_width="100%")
+        if self._is_choice(name):  # its label in the sliders' label column, buttons beside
+            return widgets.ToggleButtons(
+                options=[(_label(v), v) for v in self.values[name]], value=value,
+                tooltips=[f"{label} = {_label(v)}" for v in self.values[name]],
+                style={"button_width": "auto"},
+                layout=widgets.Layout(width="auto", margin="2px 0 2px 0"))
+        if name in self.live_range:
+            low, high, kind = self.live_range[name]
+            step = self._live_step(name)
+            common = {"value": value, "description": label, "continuous_update": False,
+                      "style": style, "layout": layout}
+            if kind == "log":
+                return widgets.FloatLogSlider(base=10, min=math.log10(low), max=math.log10(high),
+                                              step=step, readout_format=".3g", **common)
+            if step == 1 and all(isinstance(v, Integral) for v in (low, high, *self.values[name])):
+                return widgets.IntSlider(min=low, max=high, step=1, **common)
+            return widgets.FloatSlider(min=low, max=high, step=step, readout_format=".3g",
+                                       **common)
+        return widgets.SelectionSlider(
+            options=[(_label(v), v) for v in self.values[name]], value=value,
+            description=label, continuous_update=True, style=style, layout=layout)
+
+    def _live_step(self, name: str) -> float:
+        """The step of a live range's slider: in log10 units for a log range (200 steps),
+        else a power of ten near a hundredth of the range (1 for integers)."""
+        low, high, kind = self.live_range[name]
+        if kind == "log":
+            return (math.log10(high) - math.log10(low)) / 200
+        step = 10.0 ** math.floor(math.log10((high - low) / 100))
+        if all(isinstance(v, Integral) for v in (low, high, *self.values[name])):
+            step = max(step, 1)
+        return step
+
+    def _live_value(self, name: str, value):
+        """A live slider's value as the callbacks get it: the grid's value when the slider is
+        within half a step of one (its precomputed frame is used), else rounded to 4
+        significant digits (a log slider gives 2.0000000004), so frames and titles agree."""
+        if name not in self.live_range or value in self.values[name]:
+            return value
+        low, high, kind = self.live_range[name]
+        half = self._live_step(name) / 2
+        for v in self.values[name]:
+            if (abs(math.log10(value) - math.log10(v)) if kind == "log"
+                    else abs(value - v)) <= half * (1 + 1e-9):
+                return v
+        if isinstance(value, Integral):
+            return int(value)
+        return min(max(float(f"{value:.4g}"), low), high)
+
     def widget(self):
-        """The live view: ipywidgets sliders above an ``Image`` redrawn in the kernel."""
+        """The live view: the controls under an ``Image`` redrawn in the kernel, and a status
+        line (a note when no kernel holds the slider; "computing ..." for a slow frame)."""
         if self._widget is None:
             import ipywidgets as widgets
 
-            sliders = [
-                widgets.SelectionSlider(
-                    options=[(_label(v), v) for v in self.values[n]], value=self.initial[n],
-                    description=self.labels[n], continuous_update=True,
-                    layout=widgets.Layout(width=f"{int(self.figsize[0] * self.dpi)}px"))
-                for n in self.names]
+            width, height = self.size_px
+            label_width = f"{max(len(s) for s in self.labels.values()) * 0.6 + 0.5:.1f}em"
+            controls = {n: self._live_control(n, label_width) for n in self.names}
             image = widgets.Image(value=self.render(**self.initial),
-                                  format="svg+xml" if self.fmt == "svg" else "png")
+                                  format="svg+xml" if self.fmt == "svg" else "png",
+                                  layout=widgets.Layout(width=f"{width}px", height="auto",
+                                                        max_width="100%"))
+            status = widgets.HTML(value=_LIVE_NOTE)
+            notes = [widgets.HTML(
+                value=f"<small>{_escape(self.labels[n])}: uneven steps: "
+                f"{' · '.join(_escape(_label(v)) for v in self.values[n])}</small>",
+                layout=widgets.Layout(margin=f"-4px 0 0 {label_width}"))
+                for n in self.names if n not in self.live_range and _uneven(self.values[n])]
 
             def update(_change=None):
-                image.value = self.render(**{n: s.value for n, s in
-                                             zip(self.names, sliders, strict=True)})
+                values = {n: self._live_value(n, c.value) for n, c in controls.items()}
+                slow = self.median_frame_ms > 500
+                if slow:  # the kernel sends this at once; the frame follows when ready
+                    shown = ", ".join(f"{self.labels[n]} = {_label(v)}"
+                                      for n, v in values.items())
+                    status.value = _LIVE_NOTE + f"<i>computing the frame for {shown} ...</i>"
+                image.value = self.render(**values)
+                if slow:
+                    status.value = _LIVE_NOTE
 
-            for s in sliders:
-                s.observe(update, names="value")
-            self._widget = widgets.VBox([image, *sliders])
+            for c in controls.values():
+                c.observe(update, names="value")
+            self._controls, self._image, self._status = controls, image, status
+            rows = [widgets.HBox([widgets.HTML(
+                        f'<div style="text-align:right">{_escape(self.labels[n])}</div>',
+                        layout=widgets.Layout(width=label_width, margin="0 8px 0 2px")), c])
+                    if self._is_choice(n) else c for n, c in controls.items()]
+            self._widget = widgets.VBox([image, *rows, *notes, status],
+                                        layout=widgets.Layout(width=f"{width + 16}px",
+                                                              max_width="100%"))
         return self._widget
 
     def _repr_mimebundle_(self, include=None, exclude=None):
