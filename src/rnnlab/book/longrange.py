@@ -25,9 +25,11 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .._checks import check_positive_int
-from ..data.tasks import adding_problem, one_hot
+from ..data.tasks import adding_problem
+from ..data.text import one_hot
 from ..grad.diagnostics import state_grad_norms
 from ..layers.cells import recurrent_matrix
 from ..layers.linear import Linear
@@ -106,7 +108,8 @@ class GapSweep(NamedTuple):
 
 def gap_sweep(gaps, seeds=(0, 1, 2), *, n_symbols: int = 4, n_distractors: int | None = None,
               hidden_size: int = 16, steps: int = 400, batch_size: int = 32, lr: float = 1e-2,
-              clip_norm: float | None = 1.0, eval_size: int = 256) -> GapSweep:
+              clip_norm: float | None = 1.0, eval_size: int = 256,
+              progress: bool = True) -> GapSweep:
     """Train a tanh :class:`~rnnlab.layers.rnn.RNN` on :func:`recall_task` for every gap and seed.
 
     Each run: ``steps`` Adam steps at ``lr`` on batches of ``batch_size``, gradients
@@ -114,21 +117,25 @@ def gap_sweep(gaps, seeds=(0, 1, 2), *, n_symbols: int = 4, n_distractors: int |
     (:func:`rnnlab.book.experiments.run`; the same held-out set for every seed). Same budget for
     every gap, so the table shows what the budget buys as the gap grows. ``n_distractors``
     is passed to :func:`recall_task` (None: distractors from the recalled alphabet).
+    ``progress`` shows one bar over the training steps of all runs.
     """
     gaps, seeds = list(gaps), list(seeds)
+    bar = tqdm(total=len(gaps) * len(seeds) * steps, desc="gap sweep", disable=not progress)
     acc = np.zeros((len(gaps), len(seeds)))
     signal = np.zeros(len(gaps))
     for i, gap in enumerate(gaps):
         task = recall_task(gap, n_symbols, n_distractors=n_distractors)
         for j, seed in enumerate(seeds):
+            bar.set_postfix_str(f"gap {gap}, seed {seed}", refresh=False)
             rec = run("RNN", task, seed=seed, hidden_size=hidden_size, steps=steps,
                       batch_size=batch_size, lr=lr, clip_norm=clip_norm, eval_every=steps,
-                      eval_size=eval_size, progress=False)
+                      eval_size=eval_size, progress=False, on_step=lambda _step: bar.update(1))
             acc[i, j] = rec.final_accuracy
         layer = RNN(task.input_size, hidden_size, rng=np.random.default_rng(seeds[0]))
         X = task.sample(64, np.random.default_rng(0))[0]
         norms = state_grad_norms(layer, X)  # (T,), entry T-1 is ||dL_T/dh_T|| = 1
         signal[i] = norms[0] / norms[-1]
+    bar.close()
     return GapSweep(np.array(gaps), np.array(seeds), acc, acc >= 0.9, signal, 1 / n_symbols,
                     steps, hidden_size, eval_size)
 
