@@ -41,8 +41,11 @@ from test_browser import CHROMIUM_ARGS, _chromium, _unavailable
 pytestmark = pytest.mark.lab
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTER = "01_rnn_basics.ipynb"  # light: Run All takes seconds; has a slider, an exercise,
-SLIDER_SOURCE = "SliderFigure(draw_saturation"  # its solution, labels, roles and citations
+# Two light pages (Run All takes seconds): one with an exercise, its gated solution, labels,
+# roles and citations; one with a slider whose weight scale is continuous in Lab.
+SOLUTION_CHAPTER = "01_rnn_basics.ipynb"
+CHAPTER = "01_activations.ipynb"
+SLIDER_SOURCE = "SliderFigure(draw_saturation"
 SHOTS = ROOT / "_build" / "lab"
 PLAYER_DATA = re.compile(
     r'<script type="application/json" class="rnnlab-slider-data">(.*?)</script>', re.S)
@@ -79,7 +82,8 @@ def lab(tmp_path_factory):
     """A JupyterLab server on a free local port over a copy of the chapter; stopped after."""
     work = tmp_path_factory.mktemp("lab")
     (work / "chapters").mkdir()
-    shutil.copy(ROOT / "chapters" / CHAPTER, work / "chapters" / CHAPTER)
+    for name in (SOLUTION_CHAPTER, CHAPTER):
+        shutil.copy(ROOT / "chapters" / name, work / "chapters" / name)
     for d in ("config", "data", "runtime", "settings", "workspaces"):
         (work / d).mkdir()
     apputils = work / "settings" / "@jupyterlab" / "apputils-extension"
@@ -224,6 +228,35 @@ IMAGE_BYTES = """async img => {
 }"""
 
 
+def _open(page, lab, name: str, cells: list[dict]) -> None:
+    """Open chapter ``name`` in Lab, let every markdown cell render, and check that no raw
+    MyST label, role or directive text is visible."""
+    page.goto(f"{lab['base']}/lab/tree/chapters/{name}?token={lab['token']}&reset")
+    page.wait_for_selector(".jp-Notebook .jp-MarkdownCell .myst", timeout=60_000)
+    shown_md = sum(c["cell_type"] == "markdown" and not c["metadata"].get(
+        "jupyter", {}).get("source_hidden") for c in cells)
+    page.evaluate(SCROLL_THROUGH)  # Lab renders a markdown cell when it comes into view
+    page.wait_for_function("""n => document.querySelectorAll(
+        '.jp-Notebook .jp-MarkdownCell .myst').length >= n""", arg=shown_md, timeout=30_000)
+    texts = page.locator(".jp-Notebook .jp-MarkdownCell .myst").evaluate_all(
+        "els => els.filter(e => e.offsetParent).map(e => e.innerText)")
+    raw = [f"{what}: ...{text[max(0, m.start() - 30):m.end() + 30]!r}..."
+           for text in texts for what, pattern in RAW_MYST.items()
+           if (m := pattern.search(text))]
+    assert not raw, f"raw MyST in Lab ({name}):\n" + "\n".join(raw)
+
+
+def _assert_saved_unchanged(page, lab, name: str) -> dict:
+    """Save the open notebook and check the file is what was committed; return it."""
+    copy = lab["work"] / "chapters" / name
+    committed = json.loads(copy.read_text(encoding="utf-8"))
+    _save(page)
+    saved = json.loads(copy.read_text(encoding="utf-8"))
+    assert saved == committed, f"Lab changed {name} on opening and saving it: " + str(
+        _json_diff(committed, saved))
+    return committed
+
+
 def test_a_chapter_in_lab(lab, browser, capsys):
     timings = lab["timings"]
     frames, cells = _player_frames(ROOT / "chapters" / CHAPTER)
@@ -243,40 +276,25 @@ def test_a_chapter_in_lab(lab, browser, capsys):
     context.route("**/*", route)
     page = context.new_page()
     try:
+        # -- the exercise page, before running: MyST rendered, the solution hidden
         t = time.perf_counter()
-        page.goto(f"{lab['base']}/lab/tree/chapters/{CHAPTER}?token={lab['token']}&reset")
-        page.wait_for_selector(".jp-Notebook .jp-MarkdownCell .myst", timeout=60_000)
-        shown_md = sum(c["cell_type"] == "markdown" and not c["metadata"].get(
-            "jupyter", {}).get("source_hidden") for c in cells)
-        page.evaluate(SCROLL_THROUGH)  # Lab renders a markdown cell when it comes into view
-        page.wait_for_function("""n => document.querySelectorAll(
-            '.jp-Notebook .jp-MarkdownCell .myst').length >= n""", arg=shown_md,
-                               timeout=30_000)
+        sol_cells = json.loads((ROOT / "chapters" / SOLUTION_CHAPTER).read_text("utf-8"))["cells"]
+        _open(page, lab, SOLUTION_CHAPTER, sol_cells)
         timings["open the chapter"] = time.perf_counter() - t
-
-        # -- before running: MyST rendered, solution hidden, the player says to run the cell
-        texts = page.locator(".jp-Notebook .jp-MarkdownCell .myst").evaluate_all(
-            "els => els.filter(e => e.offsetParent).map(e => e.innerText)")
-        raw = [f"{what}: ...{text[max(0, m.start() - 30):m.end() + 30]!r}..."
-               for text in texts for what, pattern in RAW_MYST.items()
-               if (m := pattern.search(text))]
-        assert not raw, "raw MyST in Lab:\n" + "\n".join(raw)
         assert page.locator(".myst .myst-exercise, .myst aside, .myst .admonition").count(), (
             "no MyST exercise or admonition rendered: is jupyterlab-myst installed?")
         solution = page.locator(".jp-MarkdownCell").filter(has_text="Start of Solution").first
         _shot(page, solution, "solution-hidden.png")
-        body = _solution_body(cells)
-        assert body, f"{CHAPTER}: no cell between solution-start and solution-end"
+        body = _solution_body(sol_cells)
+        assert body, f"{SOLUTION_CHAPTER}: no cell between solution-start and solution-end"
         shown = page.evaluate(VISIBLE_PARTS, body)
         assert not shown, f"the solution is visible before it is opened: {shown}"
+        _assert_saved_unchanged(page, lab, SOLUTION_CHAPTER)
 
-        # -- opened and saved unchanged: the metadata is what Lab writes
+        # -- the slider page: MyST rendered, saved unchanged, the player says to run the cell
+        _open(page, lab, CHAPTER, cells)
         copy = lab["work"] / "chapters" / CHAPTER
-        committed = json.loads(copy.read_text(encoding="utf-8"))
-        _save(page)
-        saved = json.loads(copy.read_text(encoding="utf-8"))
-        assert saved == committed, "Lab changed the notebook on opening and saving it: " + str(
-            _json_diff(committed, saved))
+        committed = _assert_saved_unchanged(page, lab, CHAPTER)
 
         cell = _slider_cell(page)
         note = cell.locator(".rnnlab-slider-note")
@@ -352,4 +370,5 @@ def test_a_chapter_in_lab(lab, browser, capsys):
     table = "\n".join(f"  {what:28} {s:5.1f} s" for what, s in timings.items())
     (SHOTS / "timings.txt").write_text(table + "\n", encoding="utf-8")
     with capsys.disabled():
-        print(f"\n\nJupyterLab test on {CHAPTER} (screenshots in {SHOTS}):\n{table}")
+        print(f"\n\nJupyterLab test on {SOLUTION_CHAPTER} and {CHAPTER} (screenshots in "
+              f"{SHOTS}):\n{table}")

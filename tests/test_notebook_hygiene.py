@@ -108,11 +108,7 @@ def _gated_solution_cells(nb) -> list[int]:
     return body
 
 
-# Exercise pages (ex6_*) are whole solutions; collapsing them for Lab is their owner's change.
-CHAPTER_PAGES = [p for p in NOTEBOOKS if not p.name.startswith("ex")]
-
-
-@pytest.mark.parametrize("path", CHAPTER_PAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_gated_solutions_start_collapsed_in_lab(path):
     """JupyterLab (with jupyterlab-myst) renders each cell alone, so the cells of a gated
     solution would show. They carry Lab's collapsed-cell metadata (CONTRIBUTING, "Sliders",
