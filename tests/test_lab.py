@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from test_browser import CHROMIUM_ARGS, _chromium, _unavailable
+from test_browser import browser  # noqa: F401  (the same Chromium fixture as the book's test)
 
 pytestmark = pytest.mark.lab
 
@@ -127,20 +127,6 @@ def lab(tmp_path_factory):
             proc.kill()
             proc.wait()
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = _chromium()
-    if chromium is None:
-        _unavailable("no Chromium found (looked at $CHROMIUM, /usr/bin/chromium, PATH); "
-                     "install it with `apt-get install -y chromium`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _menu(page, top: str, item: str):
@@ -257,7 +243,7 @@ def _assert_saved_unchanged(page, lab, name: str) -> dict:
     return committed
 
 
-def test_a_chapter_in_lab(lab, browser, capsys):
+def test_a_chapter_in_lab(lab, browser, capsys):  # noqa: F811 (the imported fixture)
     timings = lab["timings"]
     frames, cells = _player_frames(ROOT / "chapters" / CHAPTER)
     SHOTS.mkdir(parents=True, exist_ok=True)
