@@ -187,6 +187,13 @@ def memory_table(results: dict, *, lr: float = 1e-2, short: int = 400) -> str:
                 f"solved by {end}", f"score after {end}"], out)
 
 
+def _budget_row(rs: list, key: str, cell: str, lr: float, short: int, end: int) -> list:
+    """One table row for the runs ``rs``: solved by ``short`` steps, solved by ``end``, and
+    the score after ``end`` (median [min, max])."""
+    return [key, cell, f"{lr:g}", f"{solved_by(rs, short)}/{len(rs)}",
+            f"{solved_by(rs, end)}/{len(rs)}", median_range([r[f"metric_{end}"] for r in rs])]
+
+
 def lr_table(results: dict, *, tasks=("adding 50", "copy 20"), short: int = 400) -> str:
     """Markdown: on ``tasks``, per cell and learning rate, the runs that solved it by
     ``short`` steps and by the end, and the final score (median [min, max])."""
@@ -195,9 +202,7 @@ def lr_table(results: dict, *, tasks=("adding 50", "copy 20"), short: int = 400)
         for cell in MEMORY_CELLS:
             for lr in results["lrs"]:
                 rs = select_rows(results["memory"], task=key, cell=cell, lr=lr)
-                out.append([key, cell, f"{lr:g}", f"{solved_by(rs, short)}/{len(rs)}",
-                            f"{solved_by(rs, end)}/{len(rs)}",
-                            median_range([r[f"metric_{end}"] for r in rs])])
+                out.append(_budget_row(rs, key, cell, lr, short, end))
     return _md(["task", "cell", "learning rate", f"solved by {short}", f"solved by {end}",
                 f"score after {end}"], out)
 
@@ -209,9 +214,7 @@ def long_table(results: dict) -> str:
     for cell, key, lrs in LONG_RUNS:
         for lr in lrs:
             rs = select_rows(results["long"], task=key, cell=cell, lr=lr)
-            out.append([key, cell, f"{lr:g}", f"{solved_by(rs, mid)}/{len(rs)}",
-                        f"{solved_by(rs, end)}/{len(rs)}",
-                        median_range([r[f"metric_{end}"] for r in rs])])
+            out.append(_budget_row(rs, key, cell, lr, mid, end))
     return _md(["task", "cell", "learning rate", f"solved by {mid}", f"solved by {end}",
                 f"score after {end}"], out)
 
