@@ -21,6 +21,11 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 TOC_NOTEBOOKS = nbs="$$($(BIN)/python tests/book_toc.py --notebooks)"; \
   test -n "$$nbs" || { echo "tests/book_toc.py listed no notebook from _toc.yml" >&2; exit 1; }
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Test processes run side by side (pytest-xdist): JOBS=1 runs them one after the other.
+# Where they compute (unit tests, nbval kernels) OpenBLAS keeps to one thread per process:
+# JOBS processes each with a thread per core would oversubscribe the cores, and OpenBLAS's
+# idle threads spin while they wait.
+JOBS ?= 2
 
 # Shell code that runs the command after it with no network. Preferred: a new network
 # namespace with no interface up (`unshare -rn`; works as root, and as a user where user
@@ -103,13 +108,14 @@ lint: venv
 
 unit: venv
 	$(call section,"2/7 unit tests of rnnlab (pytest tests/)")
-	$(BIN)/pytest -m "not hygiene and not browser and not lab" tests
+	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -n $(JOBS) -m "not hygiene and not browser and not lab" tests
 
+# A notebook's cells stay in one test process (--dist loadfile): they share a kernel, in order.
 nbval: venv
 	$(call section,"3/7 strict nbval: re-execute every notebook in the toc and compare outputs")
 	@$(TOC_NOTEBOOKS); \
 	echo "pytest $(NBVAL)" $$nbs; \
-	$(BIN)/pytest $(NBVAL) $$nbs
+	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -n $(JOBS) --dist loadfile $(NBVAL) $$nbs
 
 hygiene: venv
 	$(call section,"4/7 notebook hygiene: toc matches files; executed in order; errors only where tagged raises-exception; no stderr or False verdicts; every slider shown with both views; frames within 100 ms; under 3 MB")
@@ -125,7 +131,8 @@ build: venv
 # fails when _build/html is missing or older than a page's source.)
 browser: build
 	$(call section,"6/7 browser test: Chromium over _build/html with every non-local request blocked")
-	$(BIN)/pytest -m browser tests
+	$(BIN)/pytest -n $(JOBS) -m browser tests
+	@cat _build/browser/first-visit.txt
 
 # JupyterLab itself: a server on a free local port over a copy of one light chapter, Run All,
 # a live slider moved (tests/test_lab.py). Needs no build.
