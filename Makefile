@@ -131,8 +131,11 @@ build: venv
 # fails when _build/html is missing or older than a page's source.)
 browser: build
 	$(call section,"6/7 browser test: Chromium over _build/html with every non-local request blocked")
+	rm -rf _build/browser/first-visit
 	$(BIN)/pytest -n $(JOBS) -m browser tests
-	@cat _build/browser/first-visit.txt
+	@printf '\nFirst visit, empty cache (1 MB = 10^6 bytes):\n%-36s %5s %4s   %s\n' \
+	  page MB reqs "largest download"
+	@cat _build/browser/first-visit/*.txt
 
 # JupyterLab itself: a server on a free local port over a copy of one light chapter, Run All,
 # a live slider moved (tests/test_lab.py). Needs no build.
