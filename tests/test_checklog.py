@@ -16,6 +16,15 @@ def test_error_order(err, shown):
     assert error_order(err) == shown
 
 
+def test_error_order_is_never_coarser_than_the_tolerance():
+    assert error_order(5e-13, tol=1e-12) == "< 1e-12"
+    assert error_order(3e-14, tol=1e-12) == "< 1e-12"
+    assert error_order(5e-13, tol=1e-7) == "< 1e-10"
+    log = CheckLog()
+    log.error("tight", 5e-13, tol=1e-12)
+    assert log.table().rows() == [("tight", "relative error", "< 1e-12", "1e-12")]
+
+
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -1e-3])
 def test_error_order_refuses_non_errors(bad):
     with pytest.raises(ValueError, match="err must be a finite number"):

@@ -45,12 +45,15 @@ class Check(NamedTuple):
     tol: float | None
 
 
-def error_order(err: float) -> str:
-    """A relative error shown by its order of magnitude: ``< 1e-10`` (rounding level), or
-    the smallest power of ten above it (``3.2e-8`` reads ``< 1e-07``)."""
+def error_order(err: float, tol: float = 1.0) -> str:
+    """A relative error shown by its order of magnitude: the smallest power of ten above it
+    (``3.2e-8`` reads ``< 1e-07``), but no finer than the rounding level or the tolerance
+    ``tol`` it was checked against, whichever is smaller (``< 1e-10``; ``< 1e-12`` under a
+    tolerance of 1e-12), so the result never reads coarser than its tolerance."""
     if not math.isfinite(err) or err < 0:
         raise ValueError(f"err must be a finite number >= 0; got {err!r}")
-    return f"< {ROUNDING_LEVEL:.0e}" if err < ROUNDING_LEVEL else order_of_magnitude(err)
+    floor = min(ROUNDING_LEVEL, tol)
+    return f"< {floor:.0e}" if err < floor else order_of_magnitude(err)
 
 
 class CheckLog:
@@ -114,7 +117,7 @@ class CheckTable(NamedTuple):
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """(what was checked, kind, error or "true", tolerance or "—") for each check."""
-        return [(c.what, c.kind, "true" if c.error is None else error_order(c.error),
+        return [(c.what, c.kind, "true" if c.error is None else error_order(c.error, c.tol),
                  "—" if c.tol is None else f"{c.tol:.0e}") for c in self.checks]
 
     def summary(self) -> str:
