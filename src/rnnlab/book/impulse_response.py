@@ -21,14 +21,17 @@ __all__ = ["tdnn_forward", "tdnn_impulse_response", "rnn_impulse_response"]
 
 
 def tdnn_forward(x: np.ndarray, A: np.ndarray) -> np.ndarray:
-    """h_t = tanh(sum_j A_j x_{t-j}) for t = 1..T, zeros before the first step.
+    """h_t = tanh(sum_j A_j x_{t-j}) for t = 1..T.
 
-    x (T, B, D); A (p, H, D), one matrix per delay j = 0..p-1. Returns (T, B, H).
+    x (T, B, D), zeros before the first step; A (p, H, D), one matrix
+    per delay j = 0..p-1. Returns (T, B, H).
     """
     p, _, D = A.shape
     T = x.shape[0]
-    xp = np.concatenate([np.zeros((p - 1,) + x.shape[1:]), x])  # zeros before the first step
-    return np.tanh(sum(xp[p - 1 - j:p - 1 - j + T] @ A[j].T for j in range(p)))
+    # zeros before the first step
+    xp = np.concatenate([np.zeros((p - 1,) + x.shape[1:]), x])
+    return np.tanh(sum(xp[p - 1 - j:p - 1 - j + T] @ A[j].T
+                       for j in range(p)))
 
 
 def tdnn_impulse_response(x: np.ndarray, A: np.ndarray, eps: float = 1e-6) -> np.ndarray:

@@ -114,46 +114,55 @@ class LMRun(NamedTuple):
 
 def train_lm(model: SequenceModel, train_ids, val_ids, V: int, optimizer, *,
              batch_size: int = 32, seq_len: int = 64, n_segments: int = 10,
-             clip_norm: float | None = 1.0, lr_decay: float = 1.0, val_batch_size: int = 16,
-             progress: bool = True, desc: str = "training") -> LMRun:
-    """Train on ``train_ids`` (n,) for one pass, measuring validation bpc ``n_segments`` times.
+             clip_norm: float | None = 1.0, lr_decay: float = 1.0,
+             val_batch_size: int = 16, progress: bool = True,
+             desc: str = "training") -> LMRun:
+    """One pass over ``train_ids`` (n,), validating ``n_segments`` times.
 
-    Truncated BPTT over the whole stream, as in :func:`rnnlab.train.tbptt.train_tbptt`: the
-    stream is cut into B = ``batch_size`` contiguous columns (``batchify``), read down all
-    of them together in chunks of ``seq_len`` characters, the gradient clipped to global
-    norm ``clip_norm`` — and the hidden state carried from chunk to chunk through the whole
-    pass, from zeros once at the start. The rows of the columns are split into
-    ``n_segments`` consecutive segments; after each, :func:`rnnlab.train.tbptt.evaluate_bpc`
-    scores ``val_ids`` with ``val_batch_size`` columns (its own state: the training state
-    is untouched) and the learning rate is multiplied by ``lr_decay`` (a step schedule:
-    large steps early, small steps to settle). ``progress`` shows one tqdm bar counting
-    characters (its rate is chars/s).
+    Truncated BPTT over the whole stream, as in
+    :func:`rnnlab.train.tbptt.train_tbptt`: the stream is cut into
+    B = ``batch_size`` contiguous columns (``batchify``), read down all of
+    them together in chunks of ``seq_len`` characters, the gradient clipped
+    to global norm ``clip_norm`` — and the hidden state carried from chunk to
+    chunk through the whole pass, from zeros once at the start. The rows of
+    the columns are split into ``n_segments`` consecutive segments; after
+    each, :func:`rnnlab.train.tbptt.evaluate_bpc` scores ``val_ids`` in bits
+    per character with ``val_batch_size`` columns (its own state: the
+    training state is untouched) and the learning rate is multiplied by
+    ``lr_decay`` (a step schedule: large steps early, small steps to settle).
+    ``progress`` shows one tqdm bar counting characters (its rate is
+    chars/s).
     """
     V = check_char_model(model, V)
-    data = batchify(check_ids(train_ids, V), batch_size)  # (N, B): B contiguous columns
+    # (N, B): B contiguous columns
+    data = batchify(check_ids(train_ids, V), batch_size)
     n_segments = check_positive_int(n_segments, "n_segments")
     seq_len = check_positive_int(seq_len, "seq_len")
     N, B = data.shape
     if N < 2 * n_segments:
-        raise ValueError(f"train_ids must hold at least 2 * n_segments * batch_size = "
-                         f"{2 * n_segments * B} ids (2 rows per segment); got {len(train_ids)}")
-    edges = np.linspace(0, N, n_segments + 1).round().astype(int)  # segment k: its rows
+        raise ValueError("train_ids must hold at least 2 * n_segments * "
+                         f"batch_size = {2 * n_segments * B} ids (2 rows "
+                         f"per segment); got {len(train_ids)}")
+    # segment k: the rows edges[k]:edges[k + 1]
+    edges = np.linspace(0, N, n_segments + 1).round().astype(int)
     seen, val = [0], [evaluate_bpc(model, val_ids, V, val_batch_size)]
     loss, norm, times = [], [], []
-    state, seconds, ok = None, 0.0, True  # the state starts from zeros once, for the pass
-    bar = tqdm(total=N * B, desc=desc, unit="char", unit_scale=True, disable=not progress)
+    state, seconds, ok = None, 0.0, True  # from zeros once, for the pass
+    bar = tqdm(total=N * B, desc=desc, unit="char", unit_scale=True,
+               disable=not progress)
     for start, end in zip(edges[:-1], edges[1:], strict=True):
         stop = min(end, N - 1)  # the last row of the stream is only a target
         t0 = time.perf_counter()
-        for t in range(start, stop, seq_len):  # chunks of inputs rows t:u, targets t+1:u+1
+        for t in range(start, stop, seq_len):  # inputs t:u, targets t+1:u+1
             u = min(t + seq_len, stop)
             X = one_hot(data[t:u], V, model.dtype)  # (T, B, V)
-            res, g, ok = train_step(model, optimizer, X, data[t + 1:u + 1], state=state,
-                                    clip_norm=clip_norm)
-            state = res.final_state  # carried into the next chunk, across segments too
+            res, g, ok = train_step(model, optimizer, X, data[t + 1:u + 1],
+                                    state=state, clip_norm=clip_norm)
+            state = res.final_state  # carried on, across segments too
             loss.append(res.loss)
             norm.append(g)
-            times.append(seconds + time.perf_counter() - t0)  # training time alone
+            # training time alone
+            times.append(seconds + time.perf_counter() - t0)
             if not ok:
                 break
         seconds += time.perf_counter() - t0
@@ -162,13 +171,17 @@ def train_lm(model: SequenceModel, train_ids, val_ids, V: int, optimizer, *,
         val.append(evaluate_bpc(model, val_ids, V, val_batch_size))
         optimizer.lr *= lr_decay
         if not ok:
-            warnings.warn(f"training stopped at step {len(loss) - 1}: the loss or the gradient "
-                          f"norm is not finite (loss={loss[-1]}, norm={norm[-1]}); try a "
-                          "smaller lr or clip_norm", RuntimeWarning, stacklevel=2)
+            warnings.warn(f"training stopped at step {len(loss) - 1}: the "
+                          "loss or the gradient norm is not finite "
+                          f"(loss={loss[-1]}, norm={norm[-1]}); try a "
+                          "smaller lr or clip_norm",
+                          RuntimeWarning, stacklevel=2)
             break
     bar.close()
-    history = TrainHistory(np.array(loss), np.array(norm), np.array(times), not ok)
-    return LMRun(model, history, np.array(seen), np.array(val), seconds, seen[-1] / seconds)
+    history = TrainHistory(np.array(loss), np.array(norm), np.array(times),
+                           not ok)
+    return LMRun(model, history, np.array(seen), np.array(val), seconds,
+                 seen[-1] / seconds)
 
 
 def chars_per_second(model: SequenceModel, ids, V: int, optimizer, *, batch_size: int,

@@ -46,9 +46,10 @@ class MinCharRNN:
     def loss_and_grads(self, inputs, targets, h_prev: np.ndarray):
         """Forward and backward over one chunk, one character at a time.
 
-        inputs, targets: sequences of T ints (targets[t] is the character after
-        inputs[t]); h_prev (H, 1) the state before the chunk. Returns (loss summed over
-        the T steps in nats, grads keyed like ``params``, h_T (H, 1)).
+        inputs, targets: sequences of T ints (targets[t] is the character
+        after inputs[t]); h_prev (H, 1) the state before the chunk.
+        Returns (loss summed over the T steps in nats, grads keyed like
+        ``params``, h_T (H, 1)).
         """
         W, U, b = self.params["W"], self.params["U"], self.params["b"]
         V_out, c = self.params["V_out"], self.params["c"]
@@ -56,25 +57,25 @@ class MinCharRNN:
         loss = 0.0
         for t in range(len(inputs)):  # forward, one column at a time
             xs[t] = np.zeros((self.V, 1))
-            xs[t][inputs[t]] = 1.0                               # one-hot x_t (V, 1)
-            hs[t] = np.tanh(W @ xs[t] + U @ hs[t - 1] + b)       # (6.5)-(6.6), (H, 1)
-            y = V_out @ hs[t] + c                                # logits (V, 1)
+            xs[t][inputs[t]] = 1.0  # one-hot x_t (V, 1)
+            hs[t] = np.tanh(W @ xs[t] + U @ hs[t - 1] + b)  # (6.5)-(6.6), (H, 1)
+            y = V_out @ hs[t] + c  # logits (V, 1)
             e = np.exp(y - y.max())
-            ps[t] = e / e.sum()                                  # softmax (V, 1)
+            ps[t] = e / e.sum()  # softmax (V, 1)
             loss -= np.log(ps[t][targets[t], 0])
         grads = {k: np.zeros_like(p) for k, p in self.params.items()}
         dh_next = np.zeros((self.H, 1))
         for t in reversed(range(len(inputs))):  # backward through time
             dy = ps[t].copy()
-            dy[targets[t]] -= 1.0                                # softmax + cross-entropy
+            dy[targets[t]] -= 1.0  # softmax + cross-entropy
             grads["V_out"] += dy @ hs[t].T
             grads["c"] += dy
-            dh = V_out.T @ dy + dh_next                          # from the output and t+1
-            dz = (1.0 - hs[t] ** 2) * dh                         # backprop through tanh
+            dh = V_out.T @ dy + dh_next  # from the output and t+1
+            dz = (1.0 - hs[t] ** 2) * dh  # backprop through tanh
             grads["b"] += dz
             grads["W"] += dz @ xs[t].T
             grads["U"] += dz @ hs[t - 1].T
-            dh_next = U.T @ dz                                   # to h_{t-1}
+            dh_next = U.T @ dz  # to h_{t-1}
         return loss, grads, hs[len(inputs) - 1]
 
 

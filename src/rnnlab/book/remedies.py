@@ -93,22 +93,25 @@ class GatedResidualRNN(Recurrent):
             self.params[f"b{s}"] = np.zeros(H, self.dtype)
         self.params["b_f"][:] = forget_bias
 
-    def forward(self, X: np.ndarray, state=None) -> tuple[np.ndarray, GatedResidualCache]:
-        """X (T, B, D), state None or h0 (B, H) -> H (T, B, H) and the cache."""
+    def forward(self, X: np.ndarray,
+                state=None) -> tuple[np.ndarray, GatedResidualCache]:
+        """X (T, B, D), state None or h0 (B, H) -> H (T, B, H), cache."""
         X = self._check_X(X)
         T, B, _ = X.shape
         (h0,) = self._check_state(state, B)
         p, g = self.params, self.activation.f
         WX = X @ p["W"].T + p["b"]  # (T, B, H)
         WX_f = X @ p["W_f"].T + p["b_f"]  # (T, B, H)
-        A, F, H = (np.empty((T, B, self.hidden_size), self.dtype) for _ in range(3))
+        A, F, H = (np.empty((T, B, self.hidden_size), self.dtype)
+                   for _ in range(3))
         h = h0
         for t in range(T):
             A[t] = g(WX[t] + h @ p["U"].T)  # the increment g(z_t)
-            F[t] = sigmoid(WX_f[t] + h @ p["U_f"].T)  # the forget gate f_t
+            F[t] = sigmoid(WX_f[t] + h @ p["U_f"].T)  # forget gate f_t
             h = F[t] * h + ((1 - F[t]) * A[t] if self.coupled else A[t])
             H[t] = h
-        return H.copy(), GatedResidualCache(X, h0, A, F, H, self._token)  # a copy: see layers.base
+        # a copy of H: see layers.base
+        return H.copy(), GatedResidualCache(X, h0, A, F, H, self._token)
 
     def final_state(self, cache: GatedResidualCache) -> np.ndarray:
         """h_T (B, H), from a cache made by this layer's forward."""
@@ -254,36 +257,48 @@ def grad_norm_comparison(scale: float, T: int, *, H: int = 16, D: int = 4, B: in
     return {name: state_grad_norms(layer, X) for name, layer in layers.items()}
 
 
-def damped_antisymmetric(hidden_size: int, rng: np.random.Generator, *, rotation: float,
-                         margin: float = 1e-3) -> np.ndarray:
-    """A recurrent matrix U (H, H) = rotation * A - eps * I for which I + U is a contraction.
+def damped_antisymmetric(
+    hidden_size: int, rng: np.random.Generator, *, rotation: float,
+    margin: float = 1e-3,
+) -> np.ndarray:
+    """U (H, H) = rotation * A - eps * I, with I + U a contraction.
 
-    A = (M - M^T) / rho(M - M^T), M (H, H) ~ N(0, 1) drawn from ``rng``, is antisymmetric
-    with spectral radius 1: its eigenvalues are +-i beta_j with max_j beta_j = 1. U is
-    normal, with eigenvalues -eps +- i rotation beta_j, so the factor I + U of (6.50) with a
-    linear g has eigenvalues 1 - eps +- i rotation beta_j and
+    A = (M - M^T) / rho(M - M^T), M (H, H) ~ N(0, 1) drawn from
+    ``rng``, is antisymmetric with spectral radius 1: its eigenvalues
+    are +-i beta_j with max_j beta_j = 1. U is normal, with
+    eigenvalues -eps +- i rotation beta_j, so the factor I + U of
+    (6.50) with a linear g has eigenvalues
+    1 - eps +- i rotation beta_j and
 
         ||I + U||_2 = rho(I + U) = sqrt((1 - eps)**2 + rotation**2).
 
-    This is <= 1 iff rotation <= 1 and 1 - sqrt(1 - rotation**2) <= eps
-    <= 1 + sqrt(1 - rotation**2): the damping must grow with the rotation (the lower bound
-    is about rotation**2 / 2), and no damping works once rotation > 1 (the AntisymmetricRNN
-    of Chang et al., ICLR 2019, keeps the rotation small by multiplying the whole increment
-    by a step size). The damping used is eps = 1 - sqrt(1 - rotation**2) + ``margin``;
-    ``rotation`` must lie in [0, 1] and ``margin`` in [0, 2 sqrt(1 - rotation**2)], and
-    then ||I + U||_2 = sqrt(1 - 2 margin sqrt(1 - rotation**2) + margin**2) <= 1 (< 1 for
-    0 < margin and rotation < 1).
+    With room = sqrt(1 - rotation**2), this is <= 1 iff rotation <= 1
+    and 1 - room <= eps <= 1 + room: the damping must grow with the
+    rotation (the lower bound is about rotation**2 / 2), and no
+    damping works once rotation > 1 (the AntisymmetricRNN of Chang et
+    al., ICLR 2019, keeps the rotation small by multiplying the whole
+    increment by a step size). The damping used is
+    eps = 1 - room + ``margin``; ``rotation`` must lie in [0, 1] and
+    ``margin`` in [0, 2 room], and then
+
+        ||I + U||_2 = sqrt(1 - 2 margin room + margin**2) <= 1
+
+    (< 1 for 0 < margin and rotation < 1).
     """
     H = check_positive_int(hidden_size, "hidden_size")
     if H < 2:
-        raise ValueError(f"hidden_size must be at least 2 for an antisymmetric A; got {H}")
+        raise ValueError("hidden_size must be at least 2 for an "
+                         f"antisymmetric A; got {H}")
     if not 0 <= rotation <= 1:
-        raise ValueError(f"rotation must lie in [0, 1]: for rotation > 1 no damping keeps "
-                         f"I + U inside the unit disc; got {rotation!r}")
+        raise ValueError("rotation must lie in [0, 1]: for rotation "
+                         "> 1 no damping keeps I + U inside the "
+                         f"unit disc; got {rotation!r}")
     room = np.sqrt(1 - rotation**2)
     if not 0 <= margin <= 2 * room:
-        raise ValueError(f"margin must lie in [0, 2 sqrt(1 - rotation**2)] = [0, {2 * room:.3g}]"
-                         f" for rotation {rotation!r}; got {margin!r}")
+        raise ValueError("margin must lie in [0, 2 sqrt(1 - "
+                         f"rotation**2)] = [0, {2 * room:.3g}] for "
+                         f"rotation {rotation!r}; got {margin!r}")
     M = rng.standard_normal((H, H))
-    A = (M - M.T) / np.abs(np.linalg.eigvals(M - M.T)).max()  # antisymmetric, radius 1
+    # antisymmetric, with spectral radius 1
+    A = (M - M.T) / np.abs(np.linalg.eigvals(M - M.T)).max()
     return rotation * A - (1 - room + margin) * np.eye(H)

@@ -22,13 +22,14 @@ __all__ = ["saturation", "draw_saturation"]
 
 def saturation(scale: float, activation: str, X: np.ndarray, H: int = 32, *,
                seed: int = 0) -> dict:
-    """Net inputs of an RNN whose weights W, U, b are all multiplied by ``scale``, run on X.
+    """Net inputs on X of an RNN with W, U, b all multiplied by ``scale``.
 
     X (T, B, D); the RNN (D inputs, H units, ``activation``) is drawn from
-    ``default_rng(seed)``, so every slider frame scales the same network. Returns a dict:
-    ``counts`` (80,) and ``edges`` (81,), the density histogram of all z_t, clipped to +-5
-    (tanh) or +-10 (logistic) so that values beyond the axis pile up at its ends;
-    ``gamma`` = gamma_f; ``saturated``, the fraction of all (t, sequence, unit) with
+    ``default_rng(seed)``, so every slider frame scales the same network.
+    Returns a dict: ``counts`` (80,) and ``edges`` (81,), the density
+    histogram of all z_t, clipped to +-5 (tanh) or +-10 (logistic) so that
+    values beyond the axis pile up at its ends; ``gamma`` = gamma_f;
+    ``saturated``, the fraction of all (t, sequence, unit) with
     f'(z) < gamma_f / 10; ``mean_slope``, the mean of f'(z) / gamma_f.
     """
     D = X.shape[-1]
@@ -36,13 +37,16 @@ def saturation(scale: float, activation: str, X: np.ndarray, H: int = 32, *,
     for p in layer.params.values():
         p *= scale
     Hs, _ = layer.forward(X)
-    H_prev = np.concatenate([np.zeros_like(Hs[:1]), Hs[:-1]])         # h_(t-1), (T, B, H)
-    Z = X @ layer.params["W"].T + H_prev @ layer.params["U"].T + layer.params["b"]  # (6.5)
+    # h_(t-1), (T, B, H)
+    H_prev = np.concatenate([np.zeros_like(Hs[:1]), Hs[:-1]])
+    # (6.5) the net inputs z_t, (T, B, H)
+    Z = (X @ layer.params["W"].T + H_prev @ layer.params["U"].T
+         + layer.params["b"])
     act = layer.activation
-    slope = act.df(act.f(Z))                                           # f'(z_t)
+    slope = act.df(act.f(Z))  # f'(z_t)
     edge = 5.0 if activation == "tanh" else 10.0
-    counts, edges = np.histogram(np.clip(Z, -edge, edge), bins=80, range=(-edge, edge),
-                                 density=True)
+    counts, edges = np.histogram(np.clip(Z, -edge, edge), bins=80,
+                                 range=(-edge, edge), density=True)
     return {"counts": counts, "edges": edges, "gamma": act.gamma,
             "saturated": float(np.mean(slope < act.gamma / 10)),
             "mean_slope": float(slope.mean() / act.gamma)}

@@ -23,21 +23,24 @@ from ..viz.plots import plot_grad_norms, set_decade_ticks
 __all__ = ["norms_and_bound", "draw_profile"]
 
 
-def norms_and_bound(sigma_1, activation, T, input_scale, H=32, D=4, B=16, *, seed=0):
-    """||dL_T/dh_k|| for k = 1..T and the bound (gamma_f sigma_1)^(T-k), for one network.
+def norms_and_bound(sigma_1, activation, T, input_scale, H=32, D=4, B=16, *,
+                    seed=0):
+    """||dL_T/dh_k|| for k = 1..T and its bound (gamma_f sigma_1)^(T-k).
 
-    The RNN (D inputs, H units, ``activation``) is drawn from ``default_rng(seed)`` with
-    U = sigma_1 Q, Q random orthogonal (every singular value of U is sigma_1), and b = 0;
-    the inputs X (T, B, D) are ``input_scale`` times standard normal from
-    ``default_rng(seed + 1)``. Returns a dict: ``norms`` (T,) the batch-mean ||dL_T/dh_k||
-    with ||dL_T/dh_T|| = 1 (:func:`rnnlab.grad.diagnostics.state_grad_norms`), ``bound``
-    (T,), and ``gamma`` = gamma_f.
+    The RNN (D inputs, H units, ``activation``) is drawn from
+    ``default_rng(seed)`` with U = sigma_1 Q, Q random orthogonal (every
+    singular value of U is sigma_1), and b = 0; the inputs X (T, B, D) are
+    ``input_scale`` times standard normal from ``default_rng(seed + 1)``.
+    Returns a dict: ``norms`` (T,) the batch-mean ||dL_T/dh_k|| with
+    ||dL_T/dh_T|| = 1 (:func:`rnnlab.grad.diagnostics.state_grad_norms`),
+    ``bound`` (T,), and ``gamma`` = gamma_f.
     """
-    layer = make_cell("RNN", D, H, np.random.default_rng(seed), sigma_1=sigma_1, flat=True,
-                      activation=activation)
+    layer = make_cell("RNN", D, H, np.random.default_rng(seed),
+                      sigma_1=sigma_1, flat=True, activation=activation)
     layer.params["b"][:] = 0
-    X = input_scale * np.random.default_rng(seed + 1).standard_normal((T, B, D))
-    norms = state_grad_norms(layer, X)                      # (T,), norms[-1] = 1
+    X = (input_scale
+         * np.random.default_rng(seed + 1).standard_normal((T, B, D)))
+    norms = state_grad_norms(layer, X)  # (T,), norms[-1] = 1
     bound = product_bound(layer.activation.gamma, sigma_1, T)
     return {"norms": norms, "bound": bound, "gamma": layer.activation.gamma}
 

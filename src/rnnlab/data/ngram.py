@@ -175,22 +175,26 @@ class NGramModel:
     def _prob(self, ctx: list[np.ndarray], w: np.ndarray) -> np.ndarray:
         """P(w | context) for arrays of any common shape.
 
-        ctx: the list from :func:`context_codes` (-1 = not available), w the next ids.
-        Position by position the longest available context (up to order - 1) is used.
+        ctx: the list from :func:`context_codes` (-1 = not available), w the
+        next ids. Position by position the longest available context (up to
+        order - 1) is used.
         """
         V = self.V
         p = np.full(w.shape, 1.0 / V)  # P_0: uniform
-        for m, (keys, C, ctx_keys, C_ctx, T_ctx) in enumerate(self.counts, start=1):
+        for m, (keys, C, ctx_keys, C_ctx, T_ctx) in enumerate(
+                self.counts, start=1):
             c = ctx[m - 1]
             ok = c >= 0  # enough history for order m
             c_gram = _lookup(keys, C, np.where(ok, c * V + w, -1))
             n_ctx = _lookup(ctx_keys, C_ctx, c)
-            if self.smoothing == "add-k":  # the longest available order overwrites p
+            if self.smoothing == "add-k":
+                # the longest available order overwrites p
                 p_m = (c_gram + self.k) / (n_ctx + self.k * V)
             else:
                 t_ctx = _lookup(ctx_keys, T_ctx, c)
                 denom = n_ctx + t_ctx
-                p_m = np.where(denom > 0, (c_gram + t_ctx * p) / np.maximum(denom, 1), p)
+                p_m = np.where(denom > 0,
+                               (c_gram + t_ctx * p) / np.maximum(denom, 1), p)
             p = np.where(ok, p_m, p)
         return p
 

@@ -53,12 +53,14 @@ def direct_cell_jacobian(layer: LSTM, x: np.ndarray, h_prev: np.ndarray,
 
 
 def lstm_dc_dh(step, params: dict) -> np.ndarray:
-    """dc_t/dh_{t-1} (H, H) of a standard LSTM, from one sample's record of step t.
+    """dc_t/dh_{t-1} (H, H) of a standard LSTM, for one sample.
 
-    ``step``: the step's fields (i, f, c_tilde, c_prev, ...) for one sample, each (H,).
-    h_{t-1} feeds every block of step t; with g' = g (1 - g) for a gate g,
+    ``step``: the fields of step t (i, f, c_tilde, c_prev, ...) for
+    one sample, each (H,). h_{t-1} feeds every block of step t; with
+    g' = g (1 - g) for a gate g,
 
-        dc_t/dh_{t-1} = diag(c_{t-1} ⊙ f_t') U_f + diag(c~_t ⊙ i_t') U_i
+        dc_t/dh_{t-1} = diag(c_{t-1} ⊙ f_t') U_f
+                        + diag(c~_t ⊙ i_t') U_i
                         + diag(i_t ⊙ (1 - c~_t^2)) U_c .
     """
     s, p = step, params
@@ -81,39 +83,53 @@ def _step(cache, t: int, sample: int):
     return type(cache.steps)(*(field[t - 1, sample] for field in cache.steps))
 
 
-def lstm_cell_jacobian(layer: LSTM, cache, t: int, *, sample: int = 0) -> np.ndarray:
-    """The one-step total derivative dc_t/dc_{t-1} (H, H) of a standard LSTM at step t >= 2.
+def lstm_cell_jacobian(layer: LSTM, cache, t: int, *,
+                       sample: int = 0) -> np.ndarray:
+    """The total derivative dc_t/dc_{t-1} (H, H) of a standard LSTM.
 
-    c_{t-1} moves h_{t-1} = o_{t-1} ⊙ tanh(c_{t-1}) (o_{t-1} does not depend on c_{t-1}
-    without peepholes), and h_{t-1} feeds every gate of step t:
+    The one-step total derivative at step t >= 2: c_{t-1} moves
+    h_{t-1} = o_{t-1} ⊙ tanh(c_{t-1}) (o_{t-1} does not depend on
+    c_{t-1} without peepholes), and h_{t-1} feeds every gate of
+    step t:
 
-        dc_t/dc_{t-1} = diag(f_t) + dc_t/dh_{t-1} diag(o_{t-1} ⊙ (1 - tanh^2 c_{t-1})),
+        dc_t/dc_{t-1} = diag(f_t) + dc_t/dh_{t-1} diag(s_{t-1}),
 
-    with dc_t/dh_{t-1} from :func:`lstm_dc_dh`. The first term is the cell path, the rest
-    the indirect terms through h_{t-1}.
+    with s_{t-1} = dh_{t-1}/dc_{t-1} = o_{t-1} ⊙ (1 - tanh^2 c_{t-1})
+    and dc_t/dh_{t-1} from :func:`lstm_dc_dh`. The first term is the
+    cell path, the rest the indirect terms through h_{t-1}.
     """
     _check_standard_lstm(layer, cache, t, 2, "lstm_cell_jacobian")
-    now, before = _step(cache, t, sample), _step(cache, t - 1, sample)
-    dh_dc = before.o * (1 - before.tanh_c**2)  # (H,): dh_{t-1}/dc_{t-1}, diagonal
-    return np.diag(now.f) + lstm_dc_dh(now, layer.params) * dh_dc[None, :]
+    now, before = (_step(cache, t, sample),
+                   _step(cache, t - 1, sample))
+    # (H,): s_{t-1} = dh_{t-1}/dc_{t-1}, diagonal
+    dh_dc = before.o * (1 - before.tanh_c**2)
+    return (np.diag(now.f)
+            + lstm_dc_dh(now, layer.params) * dh_dc[None, :])
 
 
-def lstm_state_jacobian(layer: LSTM, cache, t: int, *, sample: int = 0) -> np.ndarray:
-    """J_t = d(h_t, c_t)/d(h_{t-1}, c_{t-1}) (2H, 2H) of a standard LSTM at step t in 1..T.
+def lstm_state_jacobian(layer: LSTM, cache, t: int, *,
+                        sample: int = 0) -> np.ndarray:
+    """J_t = d(h_t, c_t)/d(h_{t-1}, c_{t-1}) (2H, 2H) of an LSTM.
 
-    Rows and columns are ordered (h, c). With g' = g (1 - g) for a gate,
-    s_t = o_t ⊙ (1 - tanh^2 c_t) and dc_t/dh_{t-1} from :func:`lstm_dc_dh`:
+    The standard LSTM at step t in 1..T; rows and columns are ordered
+    (h, c). With g' = g (1 - g) for a gate,
+    s_t = o_t ⊙ (1 - tanh^2 c_t) and dc_t/dh_{t-1} from
+    :func:`lstm_dc_dh`:
 
         dc_t/dc_{t-1} = diag(f_t)
-        dh_t/dh_{t-1} = diag(tanh c_t ⊙ o_t') U_o + diag(s_t) dc_t/dh_{t-1}
+        dh_t/dh_{t-1} = diag(tanh c_t ⊙ o_t') U_o
+                        + diag(s_t) dc_t/dh_{t-1}
         dh_t/dc_{t-1} = diag(s_t ⊙ f_t)
     """
     _check_standard_lstm(layer, cache, t, 1, "lstm_state_jacobian")
     s = _step(cache, t, sample)
     dc_dh = lstm_dc_dh(s, layer.params)  # (H, H)
     slope = s.o * (1 - s.tanh_c**2)  # (H,): dh_t/dc_t, diagonal
-    dh_dh = (s.tanh_c * s.o * (1 - s.o))[:, None] * layer.params["U_o"] + slope[:, None] * dc_dh
-    return np.block([[dh_dh, np.diag(slope * s.f)], [dc_dh, np.diag(s.f)]])
+    dh_dh = (
+        (s.tanh_c * s.o * (1 - s.o))[:, None] * layer.params["U_o"]
+        + slope[:, None] * dc_dh)
+    return np.block([[dh_dh, np.diag(slope * s.f)],
+                     [dc_dh, np.diag(s.f)]])
 
 
 def lstm_dc_products(layer: LSTM, X: np.ndarray, *, sample: int = 0,
@@ -140,15 +156,23 @@ def lstm_dc_products(layer: LSTM, X: np.ndarray, *, sample: int = 0,
     return via_state, via_steps
 
 
-def gru_state_jacobian(layer: GRU, cache, t: int, *, sample: int = 0) -> np.ndarray:
-    """The one-step Jacobian dh_t/dh_{t-1} (H, H) of a GRU at step t >= 1, from (6.66)–(6.69):
+def gru_state_jacobian(layer: GRU, cache, t: int, *,
+                       sample: int = 0) -> np.ndarray:
+    """The one-step Jacobian dh_t/dh_{t-1} (H, H) of a GRU at step t >= 1.
+
+    From (6.66)–(6.69):
 
         dh_t/dh_{t-1} = diag(z_t) + diag((h_{t-1} - h~_t) ⊙ z_t') U_z
                         + diag((1 - z_t) ⊙ (1 - h~_t^2)) da/dh_{t-1},
 
-    a the candidate's pre-activation: da/dh = U_h (diag(r_t) + diag(h_{t-1} ⊙ r_t') U_r)
-    with the reset gate before U_h, and diag(r_t) U_h + diag(q_t ⊙ r_t') U_r after it
-    (q_t = U_h h_{t-1} + b_Uh, the step record's field ``n``).
+    where a is the candidate's net input. With the reset gate before U_h,
+
+        da/dh_{t-1} = U_h (diag(r_t) + diag(h_{t-1} ⊙ r_t') U_r),
+
+    and with it after U_h, where q_t = U_h h_{t-1} + b_Uh (the step record's
+    field ``n``),
+
+        da/dh_{t-1} = diag(r_t) U_h + diag(q_t ⊙ r_t') U_r .
     """
     if not isinstance(layer, GRU):
         raise TypeError(f"layer must be a GRU; got {type(layer).__name__}")
@@ -161,6 +185,8 @@ def gru_state_jacobian(layer: GRU, cache, t: int, *, sample: int = 0) -> np.ndar
     if layer.reset_after:
         da_dh = s.r[:, None] * p["U_h"] + (s.n * sr)[:, None] * p["U_r"]
     else:
-        da_dh = p["U_h"] @ (np.diag(s.r) + (s.h_prev * sr)[:, None] * p["U_r"])
-    return (np.diag(s.z) + ((s.h_prev - s.h_tilde) * s.z * (1 - s.z))[:, None] * p["U_z"]
+        da_dh = p["U_h"] @ (np.diag(s.r)
+                            + (s.h_prev * sr)[:, None] * p["U_r"])
+    return (np.diag(s.z)
+            + ((s.h_prev - s.h_tilde) * s.z * (1 - s.z))[:, None] * p["U_z"]
             + ((1 - s.z) * (1 - s.h_tilde**2))[:, None] * da_dh)

@@ -19,21 +19,26 @@ import numpy as np
 __all__ = ["delta_matrix"]
 
 
-def delta_matrix(slope: np.ndarray, G: np.ndarray, U: np.ndarray) -> np.ndarray:
-    """delta[t, k] = dL_t/dz_k for 0-based steps k <= t (zero for k > t): (T, T, B, H).
+def delta_matrix(slope: np.ndarray, G: np.ndarray,
+                 U: np.ndarray) -> np.ndarray:
+    """delta[t, k] = dL_t/dz_k (T, T, B, H), 0-based steps; zero for k > t.
 
-    ``slope`` (T, B, H) is f'(z_k) (for tanh, 1 - h_k**2); ``G`` (T, B, H) is dL_t/dh_t, the
-    direct gradient of the loss at step t; ``U`` (H, H). Each delta is a row vector per
-    sequence, so U^T delta becomes ``delta @ U``.
+    ``slope`` (T, B, H) is f'(z_k) (for tanh, 1 - h_k**2); ``G`` (T, B, H) is
+    dL_t/dh_t, the direct gradient of the loss at step t; ``U`` (H, H). Each
+    delta is a row vector per sequence, so U^T delta becomes ``delta @ U``.
     """
     slope, G = np.asarray(slope), np.asarray(G)
-    if slope.ndim != 3 or G.shape != slope.shape or U.shape != (slope.shape[2],) * 2:
-        raise ValueError(f"slope and G must have the same shape (T, B, H) and U (H, H); got "
-                         f"slope {slope.shape}, G {G.shape}, U {U.shape}")
+    if (slope.ndim != 3 or G.shape != slope.shape
+            or U.shape != (slope.shape[2],) * 2):
+        raise ValueError("slope and G must have the same shape (T, B, H) "
+                         f"and U (H, H); got slope {slope.shape}, "
+                         f"G {G.shape}, U {U.shape}")
     T, B, H = slope.shape
     delta = np.zeros((T, T, B, H), dtype=np.result_type(slope, G, U))
     for t in range(T):
-        delta[t, t] = slope[t] * G[t]                       # delta_(t,t) = diag(f'(z_t)) dL_t/dh_t
+        # delta_(t,t) = diag(f'(z_t)) dL_t/dh_t
+        delta[t, t] = slope[t] * G[t]
         for k in range(t - 1, -1, -1):
-            delta[t, k] = slope[k] * (delta[t, k + 1] @ U)  # diag(f'(z_k)) U^T delta_(t,k+1)
+            # delta_(t,k) = diag(f'(z_k)) U^T delta_(t,k+1)
+            delta[t, k] = slope[k] * (delta[t, k + 1] @ U)
     return delta

@@ -53,12 +53,15 @@ def _zeros(B: int, D: int, H: int, dtype) -> Sensitivities:
                          np.zeros((B, H, H), dtype))
 
 
-def rtrl_step(S: Sensitivities, x_t: np.ndarray, h_prev: np.ndarray, a_t: np.ndarray,
-              U: np.ndarray, df, residual: bool = False) -> Sensitivities:
-    """One forward step of the sensitivities, NNDL (6.43)–(6.45): S_{t-1} -> S_t.
+def rtrl_step(S: Sensitivities, x_t: np.ndarray, h_prev: np.ndarray,
+              a_t: np.ndarray, U: np.ndarray, df,
+              residual: bool = False) -> Sensitivities:
+    """One RTRL step, NNDL (6.43)–(6.45): S_{t-1} -> S_t.
 
-    S holds dh_{t-1}/dtheta (see :class:`Sensitivities`); x_t (B, D); h_prev (B, H) is
-    h_{t-1}; a_t (B, H) = f(z_t); U (H, H); ``df(a)`` is f' written through a = f(z).
+    S holds the sensitivities dh_{t-1}/dtheta (see
+    :class:`Sensitivities`); x_t (B, D); h_prev (B, H) is h_{t-1};
+    a_t (B, H) = f(z_t); U (H, H); ``df(a)`` is f' written through
+    a = f(z).
     Returns new arrays dh_t/dtheta; ``S`` is not modified.
     """
     B, H = h_prev.shape
@@ -67,13 +70,18 @@ def rtrl_step(S: Sensitivities, x_t: np.ndarray, h_prev: np.ndarray, a_t: np.nda
     out = []
     for name, direct in (("W", x_t), ("U", h_prev), ("b", None)):
         s = getattr(S, name)
-        m = np.matmul(U, s.reshape(B, H, -1)).reshape(s.shape)  # U dh_{t-1}/dtheta
+        # U dh_{t-1}/dtheta
+        m = np.matmul(U, s.reshape(B, H, -1)).reshape(s.shape)
+        # + the direct effect of the parameter on z_t
         if direct is None:
-            m[:, idx, idx] += 1.0                     # I_i(1): z_t[i] = ... + b_i
+            m[:, idx, idx] += 1.0  # I_i(1): z_t[i] = ... + b_i
         else:
-            m[:, idx, idx, :] += direct[:, None, :]   # I_i([h_{t-1}]_j) or I_i([x_t]_j)
-        m *= fp.reshape((B, H) + (1,) * (s.ndim - 2))  # diag(f'(z_t)) (...)
-        out.append(s + m if residual else m)          # (6.50): + dh_{t-1}/dtheta
+            # I_i([h_{t-1}]_j) or I_i([x_t]_j)
+            m[:, idx, idx, :] += direct[:, None, :]
+        # diag(f'(z_t)) (...)
+        m *= fp.reshape((B, H) + (1,) * (s.ndim - 2))
+        # (6.50): + dh_{t-1}/dtheta
+        out.append(s + m if residual else m)
     return Sensitivities(*out)
 
 

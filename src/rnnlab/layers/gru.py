@@ -64,40 +64,55 @@ class GRUStepGrads(NamedTuple):
     grads: dict
 
 
-def gru_step_forward(x_t: np.ndarray, h_prev: np.ndarray, p: dict, *,
-                     reset_after: bool = False) -> tuple[np.ndarray, GRUStepCache]:
-    """One GRU step, NNDL (6.66)–(6.69), or its reset-after form (PyTorch, cuDNN).
+def gru_step_forward(
+    x_t: np.ndarray, h_prev: np.ndarray, p: dict, *,
+    reset_after: bool = False,
+) -> tuple[np.ndarray, GRUStepCache]:
+    """One GRU step, NNDL (6.66)–(6.69), or reset after U_h (PyTorch, cuDNN).
 
     Shapes: B batch, D input size, H hidden size.
-    x_t (B, D) the inputs of step t; h_prev (B, H) the state h_{t-1}; p: the parameters by
-    NNDL name, ``W_g`` (H, D), ``U_g`` (H, H), ``b_g`` (H,) for g in z, r, h, and with
-    ``reset_after=True`` also ``b_Uh`` (H,). Returns h_t (B, H) and the step's cache.
+    x_t (B, D) the inputs of step t; h_prev (B, H) the state h_{t-1}; p: the
+    parameters by NNDL name, ``W_g`` (H, D), ``U_g`` (H, H), ``b_g`` (H,) for
+    g in z, r, h, and with ``reset_after=True`` also ``b_Uh`` (H,).
+    Returns h_t (B, H) and the step's cache.
     """
-    z_t = sigmoid(x_t @ p["W_z"].T + h_prev @ p["U_z"].T + p["b_z"])  # (6.66) update gate
-    r_t = sigmoid(x_t @ p["W_r"].T + h_prev @ p["U_r"].T + p["b_r"])  # (6.68) reset gate
+    # (6.66) update gate
+    z_t = sigmoid(x_t @ p["W_z"].T + h_prev @ p["U_z"].T + p["b_z"])
+    # (6.68) reset gate
+    r_t = sigmoid(x_t @ p["W_r"].T + h_prev @ p["U_r"].T + p["b_r"])
     if reset_after:
-        n_t = h_prev @ p["U_h"].T + p["b_Uh"]  # the recurrent term, reset afterwards
-        h_tilde = np.tanh(x_t @ p["W_h"].T + p["b_h"] + r_t * n_t)  # candidate state
+        # the recurrent term, reset after the product with U_h
+        n_t = h_prev @ p["U_h"].T + p["b_Uh"]
+        # candidate state
+        h_tilde = np.tanh(x_t @ p["W_h"].T + p["b_h"] + r_t * n_t)
     else:
         n_t = r_t * h_prev  # the reset state r_t ⊙ h_{t-1}
-        h_tilde = np.tanh(x_t @ p["W_h"].T + n_t @ p["U_h"].T + p["b_h"])  # (6.67) candidate
-    h_t = z_t * h_prev + (1 - z_t) * h_tilde  # (6.69) keep z_t of the old state
-    return h_t, GRUStepCache(x_t, h_prev, z_t, r_t, h_tilde, n_t, p, reset_after)
+        # (6.67) candidate state
+        h_tilde = np.tanh(x_t @ p["W_h"].T + n_t @ p["U_h"].T + p["b_h"])
+    # (6.69) keep z_t of the old state, take 1 - z_t of the candidate
+    h_t = z_t * h_prev + (1 - z_t) * h_tilde
+    return h_t, GRUStepCache(x_t, h_prev, z_t, r_t, h_tilde, n_t, p,
+                             reset_after)
 
 
-def gru_step_backward(dh_t: np.ndarray, cache: GRUStepCache) -> GRUStepGrads:
+def gru_step_backward(dh_t: np.ndarray,
+                      cache: GRUStepCache) -> GRUStepGrads:
     """Backward through one GRU step (exercise 6-5 derives it).
 
     Shapes: B batch, D input size, H hidden size.
-    dh_t (B, H) the total dL/dh_t (from the loss at step t and from step t + 1); cache: the
-    :class:`GRUStepCache` of :func:`gru_step_forward`.
-    Returns :class:`GRUStepGrads`: dx_t (B, D), dh_prev (B, H), and this step's share of
-    every parameter gradient; BPTT sums the shares over all steps.
+    dh_t (B, H) the total dL/dh_t (from the loss at step t and from
+    step t + 1); cache: the :class:`GRUStepCache` of
+    :func:`gru_step_forward`.
+    Returns :class:`GRUStepGrads`: dx_t (B, D), dh_prev (B, H), and
+    this step's share of every parameter gradient; BPTT sums the
+    shares over all steps.
     """
     s, p = cache, cache.p
-    # da_g: the error of the net input of z_t, r_t or the candidate (B, H)
-    da_h = dh_t * (1 - s.z) * (1 - s.h_tilde**2)  # candidate, through tanh
-    da_z = dh_t * (s.h_prev - s.h_tilde) * s.z * (1 - s.z)  # update gate, through sigma
+    # da_g (B, H): the error of the net input of z_t, r_t or h~_t;
+    # the candidate's comes through tanh
+    da_h = dh_t * (1 - s.z) * (1 - s.h_tilde**2)
+    # the update gate's, through sigma
+    da_z = dh_t * (s.h_prev - s.h_tilde) * s.z * (1 - s.z)
     dh_prev = dh_t * s.z  # the direct path: diag(z_t)
     if s.reset_after:
         dn = da_h * s.r  # dL/dn_t, n_t = U_h h_{t-1} + b_Uh
@@ -109,11 +124,20 @@ def gru_step_backward(dh_t: np.ndarray, cache: GRUStepCache) -> GRUStepGrads:
         da_r = dn * s.h_prev * s.r * (1 - s.r)  # reset gate
         dh_prev = dh_prev + dn * s.r
         dU_h = da_h.T @ s.n
-    dh_prev = dh_prev + da_z @ p["U_z"] + da_r @ p["U_r"]  # through both gates
+    # through both gates
+    dh_prev = dh_prev + da_z @ p["U_z"] + da_r @ p["U_r"]
     dx_t = da_z @ p["W_z"] + da_r @ p["W_r"] + da_h @ p["W_h"]
-    grads = {"W_z": da_z.T @ s.x_t, "U_z": da_z.T @ s.h_prev, "b_z": da_z.sum(axis=0),
-             "W_r": da_r.T @ s.x_t, "U_r": da_r.T @ s.h_prev, "b_r": da_r.sum(axis=0),
-             "W_h": da_h.T @ s.x_t, "U_h": dU_h, "b_h": da_h.sum(axis=0)}
+    grads = {
+        "W_z": da_z.T @ s.x_t,
+        "U_z": da_z.T @ s.h_prev,
+        "b_z": da_z.sum(axis=0),
+        "W_r": da_r.T @ s.x_t,
+        "U_r": da_r.T @ s.h_prev,
+        "b_r": da_r.sum(axis=0),
+        "W_h": da_h.T @ s.x_t,
+        "U_h": dU_h,
+        "b_h": da_h.sum(axis=0),
+    }
     if s.reset_after:
         grads["b_Uh"] = db_Uh
     return GRUStepGrads(dx_t, dh_prev, grads)

@@ -74,19 +74,22 @@ class LSTMStepGrads(NamedTuple):
     grads: dict
 
 
-def lstm_step_forward(x_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, p: dict, *,
-                      forget_gate: bool = True, peephole: bool = False,
-                      coupled: bool = False) -> tuple[np.ndarray, np.ndarray, LSTMStepCache]:
+def lstm_step_forward(
+    x_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, p: dict, *,
+    forget_gate: bool = True, peephole: bool = False, coupled: bool = False,
+) -> tuple[np.ndarray, np.ndarray, LSTMStepCache]:
     """One LSTM step, NNDL (6.51)–(6.56), and the variants (6.60)–(6.64).
 
     Shapes: B batch, D input size, H hidden size.
-    x_t (B, D) the inputs of step t; h_prev, c_prev (B, H) the state (h_{t-1}, c_{t-1});
-    p: the parameters by NNDL name, ``W_g`` (H, D), ``U_g`` (H, H), ``b_g`` (H,) for each
-    gate block g in i, f, o, c (no f when coupled or without a forget gate) and, with
-    peepholes, ``V_i``, ``V_f``, ``V_o`` (H,) (no V_f without an f block).
+    x_t (B, D) the inputs of step t; h_prev, c_prev (B, H) the state
+    (h_{t-1}, c_{t-1}); p: the parameters by NNDL name, ``W_g`` (H, D),
+    ``U_g`` (H, H), ``b_g`` (H,) for each gate block g in i, f, o, c (no f
+    when coupled or without a forget gate) and, with peepholes, ``V_i``,
+    ``V_f``, ``V_o`` (H,) (no V_f without an f block).
     Returns h_t (B, H), c_t (B, H) and the step's cache.
     """
-    def net(g):  # W_g x_t + U_g h_{t-1} + b_g: the net input of gate block g, (B, H)
+    # the net input of gate block g, (B, H): W_g x_t + U_g h_{t-1} + b_g
+    def net(g):
         return x_t @ p[f"W_{g}"].T + h_prev @ p[f"U_{g}"].T + p[f"b_{g}"]
 
     z_i, z_o, z_c = net("i"), net("o"), net("c")
@@ -94,23 +97,27 @@ def lstm_step_forward(x_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, p
         z_i = z_i + p["V_i"] * c_prev  # (6.61) the input gate sees c_{t-1}
     i_t = sigmoid(z_i)  # (6.54) input gate
     if coupled:
-        f_t = 1 - i_t  # (6.64) what is written replaces what is forgotten
+        # (6.64) what is written replaces what is forgotten
+        f_t = 1 - i_t
     elif not forget_gate:
-        f_t = np.ones_like(i_t)  # (6.60) no forget gate: the cell is always kept
+        # (6.60) no forget gate: the cell is always kept
+        f_t = np.ones_like(i_t)
     else:
         z_f = net("f")
         if peephole:
-            z_f = z_f + p["V_f"] * c_prev  # (6.62) the forget gate sees c_{t-1}
+            # (6.62) the forget gate sees c_{t-1}
+            z_f = z_f + p["V_f"] * c_prev
         f_t = sigmoid(z_f)  # (6.55) forget gate
     c_tilde = np.tanh(z_c)  # (6.53) candidate state
-    c_t = f_t * c_prev + i_t * c_tilde  # (6.51) memory cell; (6.60), (6.64) by the f_t above
+    # (6.51) memory cell; the variants (6.60), (6.64) enter through f_t above
+    c_t = f_t * c_prev + i_t * c_tilde
     if peephole:
-        z_o = z_o + p["V_o"] * c_t  # (6.63) the output gate sees the new cell c_t
+        z_o = z_o + p["V_o"] * c_t  # (6.63) the output gate sees c_t
     o_t = sigmoid(z_o)  # (6.56) output gate
     tanh_c = np.tanh(c_t)
     h_t = o_t * tanh_c  # (6.52) output
-    cache = LSTMStepCache(x_t, h_prev, c_prev, i_t, f_t, o_t, c_tilde, c_t, tanh_c, p,
-                          forget_gate, peephole, coupled)
+    cache = LSTMStepCache(x_t, h_prev, c_prev, i_t, f_t, o_t, c_tilde, c_t,
+                          tanh_c, p, forget_gate, peephole, coupled)
     return h_t, c_t, cache
 
 
@@ -119,24 +126,31 @@ def lstm_step_backward(dh_t: np.ndarray, dc_t: np.ndarray,
     """Backward through one LSTM step (exercise 6-4 derives it).
 
     Shapes: B batch, D input size, H hidden size.
-    dh_t (B, H) the total dL/dh_t (from the loss at step t and from step t + 1); dc_t (B, H)
-    the dL/dc_t that flows back from step t + 1 through its cell path; cache: the
-    :class:`LSTMStepCache` of :func:`lstm_step_forward`.
-    Returns :class:`LSTMStepGrads`: dx_t (B, D), dh_prev, dc_prev (B, H), and this step's
-    share of every parameter gradient; BPTT sums the shares over all steps.
+    dh_t (B, H) the total dL/dh_t (from the loss at step t and from
+    step t + 1); dc_t (B, H) the dL/dc_t that flows back from step
+    t + 1 through its cell path; cache: the :class:`LSTMStepCache` of
+    :func:`lstm_step_forward`.
+    Returns :class:`LSTMStepGrads`: dx_t (B, D), dh_prev, dc_prev
+    (B, H), and this step's share of every parameter gradient; BPTT
+    sums the shares over all steps.
     """
     s, p = cache, cache.p
-    # dz_g: the error of gate block g's net input (B, H), through its sigma or tanh
-    dz_o = dh_t * s.tanh_c * s.o * (1 - s.o)  # through h_t = o_t ⊙ tanh(c_t)
-    dc = dc_t + dh_t * s.o * (1 - s.tanh_c**2)  # total dL/dc_t: via h_t and via step t + 1
+    # dz_g (B, H): the error of gate g's net input, through its sigma
+    # or tanh; the output gate's comes through h_t = o_t ⊙ tanh(c_t)
+    dz_o = dh_t * s.tanh_c * s.o * (1 - s.o)
+    # the total dL/dc_t: through h_t, and from step t + 1
+    dc = dc_t + dh_t * s.o * (1 - s.tanh_c**2)
     if s.peephole:
-        dc = dc + dz_o * p["V_o"]  # via the output gate's peephole (6.63)
+        # via the output gate's peephole (6.63)
+        dc = dc + dz_o * p["V_o"]
     dz_c = dc * s.i * (1 - s.c_tilde**2)  # candidate, through tanh
-    if s.coupled:  # i_t writes c~_t and, through f_t = 1 - i_t, erases c_{t-1}
+    if s.coupled:
+        # i_t writes c~_t and, through f_t = 1 - i_t, erases c_{t-1}
         dz_i = dc * (s.c_tilde - s.c_prev) * s.i * (1 - s.i)
     else:
         dz_i = dc * s.c_tilde * s.i * (1 - s.i)  # input gate
-    dc_prev = dc * s.f  # the cell path: diag(f_t), the identity without a forget gate
+    # the cell path: diag(f_t), the identity without a forget gate
+    dc_prev = dc * s.f
     dz = {"i": dz_i, "o": dz_o, "c": dz_c}
     if s.forget_gate and not s.coupled:
         dz["f"] = dc * s.c_prev * s.f * (1 - s.f)  # forget gate
@@ -144,13 +158,13 @@ def lstm_step_backward(dh_t: np.ndarray, dc_t: np.ndarray,
         dc_prev = dc_prev + dz_i * p["V_i"]
         if "f" in dz:
             dc_prev = dc_prev + dz["f"] * p["V_f"]
-    dh_prev = sum(dz[g] @ p[f"U_{g}"] for g in dz)  # every block's U_g^T dz_g
-    dx_t = sum(dz[g] @ p[f"W_{g}"] for g in dz)  # every block's W_g^T dz_g
+    dh_prev = sum(dz[g] @ p[f"U_{g}"] for g in dz)  # sum U_g^T dz_g
+    dx_t = sum(dz[g] @ p[f"W_{g}"] for g in dz)  # sum W_g^T dz_g
     grads = {}
-    for g in dz:  # dW_g = dz_g x_t^T, dU_g = dz_g h_{t-1}^T, db_g = dz_g, summed over B
-        grads[f"W_{g}"] = dz[g].T @ s.x_t
-        grads[f"U_{g}"] = dz[g].T @ s.h_prev
-        grads[f"b_{g}"] = dz[g].sum(axis=0)
+    for g in dz:  # each summed over the batch B
+        grads[f"W_{g}"] = dz[g].T @ s.x_t  # dz_g x_t^T
+        grads[f"U_{g}"] = dz[g].T @ s.h_prev  # dz_g h_{t-1}^T
+        grads[f"b_{g}"] = dz[g].sum(axis=0)  # dz_g
     if s.peephole:  # o_t sees c_t; i_t, f_t see c_{t-1}
         grads["V_o"] = (dz_o * s.c).sum(axis=0)
         for g in ("i", "f") if "f" in dz else ("i",):

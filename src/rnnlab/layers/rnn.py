@@ -52,15 +52,17 @@ class RNNStepGrads(NamedTuple):
     db: np.ndarray
 
 
-def rnn_step_forward(x_t: np.ndarray, h_prev: np.ndarray, W: np.ndarray, U: np.ndarray,
-                     b: np.ndarray, activation: str = "tanh",
-                     residual: bool = False) -> tuple[np.ndarray, RNNStepCache]:
-    """One step of the simple RNN, NNDL (6.5)–(6.6), or of the residual form (6.50).
+def rnn_step_forward(
+    x_t: np.ndarray, h_prev: np.ndarray, W: np.ndarray, U: np.ndarray,
+    b: np.ndarray, activation: str = "tanh", residual: bool = False,
+) -> tuple[np.ndarray, RNNStepCache]:
+    """One step of the simple RNN, NNDL (6.5)–(6.6), or residual (6.50).
 
     Shapes: B batch, D input size, H hidden size.
-    x_t (B, D) the inputs of step t; h_prev (B, H) the state h_{t-1}; W (H, D), U (H, H),
-    b (H,) the parameters; ``activation`` names f (``"tanh"``, ``"sigmoid"``, ``"relu"``,
-    ``"identity"``); ``residual``: add h_{t-1} to the new activation.
+    x_t (B, D) the inputs of step t; h_prev (B, H) the state h_{t-1};
+    W (H, D), U (H, H), b (H,) the parameters; ``activation`` names f
+    (``"tanh"``, ``"sigmoid"``, ``"relu"``, ``"identity"``); ``residual``:
+    add h_{t-1} to the new activation.
     Returns h_t (B, H) and the step's cache.
     """
     act = get_activation(activation)
@@ -73,22 +75,26 @@ def rnn_step_forward(x_t: np.ndarray, h_prev: np.ndarray, W: np.ndarray, U: np.n
     return h_t, RNNStepCache(x_t, h_prev, a_t, W, U, act, residual)
 
 
-def rnn_step_backward(dh_t: np.ndarray, cache: RNNStepCache) -> RNNStepGrads:
-    """Backward through one step: from dL/dh_t to the step's inputs and parameters.
+def rnn_step_backward(dh_t: np.ndarray,
+                      cache: RNNStepCache) -> RNNStepGrads:
+    """Backward through one step, dL/dh_t -> inputs and parameters.
 
     Shapes: B batch, D input size, H hidden size.
-    dh_t (B, H) the total dL/dh_t (from the loss at step t and from step t + 1);
-    cache: the :class:`RNNStepCache` of :func:`rnn_step_forward`.
-    Returns :class:`RNNStepGrads`: dx_t (B, D), dh_prev (B, H), and this step's share of
-    dW (H, D), dU (H, H), db (H,); BPTT sums the shares over all steps, NNDL (6.39)–(6.41).
+    dh_t (B, H) the total dL/dh_t (from the loss at step t and from
+    step t + 1); cache: the :class:`RNNStepCache` of
+    :func:`rnn_step_forward`.
+    Returns :class:`RNNStepGrads`: dx_t (B, D), dh_prev (B, H), and
+    this step's share of dW (H, D), dU (H, H), db (H,); BPTT sums the
+    shares over all steps, NNDL (6.39)–(6.41).
     """
     c = cache
-    dz_t = dh_t * c.act.df(c.a_t)  # backprop through f: delta_t = f'(z_t) ⊙ dh_t, (B, H)
+    # backprop through f: delta_t = f'(z_t) ⊙ dh_t, (B, H)
+    dz_t = dh_t * c.act.df(c.a_t)
     dh_prev = dz_t @ c.U  # backprop through U h_{t-1}: U^T delta_t
     if c.residual:
         dh_prev = dh_prev + dh_t  # the identity path of (6.50)
     dx_t = dz_t @ c.W  # backprop through W x_t: W^T delta_t, (B, D)
-    dW = dz_t.T @ c.x_t  # delta_t x_t^T, summed over the batch, (H, D)
+    dW = dz_t.T @ c.x_t  # delta_t x_t^T, summed over B, (H, D)
     dU = dz_t.T @ c.h_prev  # delta_t h_{t-1}^T, (H, H)
     db = dz_t.sum(axis=0)  # (H,)
     return RNNStepGrads(dx_t, dh_prev, dW, dU, db)
@@ -130,20 +136,25 @@ class RNN(Recurrent):
                        "b": np.zeros(H, self.dtype)}
 
     def forward(self, X: np.ndarray, state=None) -> tuple[np.ndarray, RNNCache]:
-        """Run (6.5)–(6.6) over a sequence (shapes: T steps, B batch, D input, H hidden).
+        """Run (6.5)–(6.6) over a sequence.
 
-        X (T, B, D); state None (zeros) or h0 (B, H). Returns H (T, B, H), the states
-        h_1..h_T (a copy: editing it does not change the cache), and the cache.
+        Shapes: T steps, B batch, D input size, H hidden size.
+        X (T, B, D); state None (zeros) or h0 (B, H). Returns H (T, B, H), the
+        states h_1..h_T (a copy: editing it does not change the cache), and the
+        cache.
         """
         X = self._check_X(X)
         T, B, _ = X.shape
         (h0,) = self._check_state(state, B)
         W, U, b = self.params["W"], self.params["U"], self.params["b"]
         f = self.activation.f
-        XW_b = input_terms(X, W, b)  # (T, B, H): W x_t + b of every step, one product
-        U_T = U.T.copy()  # U^T row by row: BLAS runs h @ U_T faster than h @ U.T
+        # (T, B, H): W x_t + b of every step, in one product
+        XW_b = input_terms(X, W, b)
+        # U^T row by row: BLAS runs h @ U_T faster than h @ U.T
+        U_T = U.T.copy()
         A = np.empty((T, B, self.hidden_size), self.dtype)  # a_t = f(z_t)
-        H = np.empty_like(A) if self.residual else A  # h_t; the simple RNN's h_t is a_t
+        # h_t; the simple RNN's h_t is a_t
+        H = np.empty_like(A) if self.residual else A
         h_prev = h0
         for t in range(T):  # the equations of rnn_step_forward
             z_t = h_prev @ U_T + XW_b[t]  # (6.5) net input, (B, H)
@@ -161,13 +172,15 @@ class RNN(Recurrent):
         """Backpropagation through time, NNDL (6.31)–(6.41).
 
         Shapes: T steps, B batch, D input size, H hidden size.
-        dH (T, B, H) = dL/dh_t from the loss at each step (zeros where there is none);
-        dstate_T (B, H) optional extra gradient on h_T. Returns a :class:`BPTTResult`.
-        The loop runs t = T..1 carrying dh_next = dL/dh_t from the future, with the
-        equations of :func:`rnn_step_backward`; the errors dZ[t] = delta_t are stored and
-        the parameter gradients, sums over all steps (6.39)–(6.41), are formed after the
-        loop, each as one matrix product: dW = sum_t delta_t x_t^T, dU = sum_t delta_t
-        h_{t-1}^T, db = sum_t delta_t.
+        dH (T, B, H) = dL/dh_t from the loss at each step (zeros where there
+        is none); dstate_T (B, H) optional extra gradient on h_T.
+        Returns a :class:`BPTTResult`.
+        The loop runs t = T..1 carrying dh_next = dL/dh_t from the future,
+        with the equations of :func:`rnn_step_backward`; the errors
+        dZ[t] = delta_t are stored and the parameter gradients, sums over all
+        steps (6.39)–(6.41), are formed after the loop, each as one matrix
+        product: dW = sum_t delta_t x_t^T, dU = sum_t delta_t h_{t-1}^T,
+        db = sum_t delta_t.
         """
         self._check_cache(cache, RNNCache)
         X, h0, A, H = cache.X, cache.h0, cache.A, cache.H
@@ -178,7 +191,8 @@ class RNN(Recurrent):
         dZ = np.empty_like(A)  # delta_t = dL/dz_t, (T, B, H)
         dH_total = np.empty_like(A)  # dL/dh_t, (T, B, H)
         for t in reversed(range(T)):
-            dh = dH[t] + dh_next  # total dL/dh_t: the loss at t and everything after t
+            # total dL/dh_t: the loss at t and everything after t
+            dh = dH[t] + dh_next
             dH_total[t] = dh
             dZ[t] = dh * df(A[t])  # backprop through f
             dh_next = dZ[t] @ U  # backprop through U h_{t-1}
@@ -186,10 +200,12 @@ class RNN(Recurrent):
                 dh_next += dh  # the identity path of (6.50)
         H_prev = np.concatenate([h0[None], H[:-1]])  # h_{t-1}, (T, B, H)
         dZ2 = dZ.reshape(T * B, Hn)  # all steps and examples as rows
-        grads = {"W": dZ2.T @ X.reshape(T * B, -1),  # sum_t delta_t x_t^T
-                 "U": dZ2.T @ H_prev.reshape(T * B, Hn),  # sum_t delta_t h_{t-1}^T
-                 "b": dZ2.sum(axis=0)}  # sum_t delta_t
-        dX = (dZ2 @ W).reshape(T, B, -1)  # W^T delta_t of every step in one product
+        grads = {
+            "W": dZ2.T @ X.reshape(T * B, -1),  # sum_t delta_t x_t^T
+            "U": dZ2.T @ H_prev.reshape(T * B, Hn),  # sum_t delta_t h_{t-1}^T
+            "b": dZ2.sum(axis=0),  # sum_t delta_t
+        }
+        dX = (dZ2 @ W).reshape(T, B, -1)  # W^T delta_t of all steps, one product
         return BPTTResult(dX, dh_next, grads, dH_total)
 
 

@@ -181,8 +181,9 @@ class Stacked:
     def init_state(self, batch_size: int) -> list:
         return [layer.init_state(batch_size) for layer in self.layers]
 
-    def forward(self, X: np.ndarray, state=None) -> tuple[np.ndarray, StackedCache]:
-        """X (T, B, D) -> H (T, B, H_top); state None or a list of per-layer states."""
+    def forward(self, X: np.ndarray,
+                state=None) -> tuple[np.ndarray, StackedCache]:
+        """X (T, B, D) -> H (T, B, H_top); state None or per-layer states."""
         caches = []
         H = X
         for layer, s in zip(self.layers, self._states(state), strict=True):
@@ -262,9 +263,11 @@ class Bidirectional:
     def init_state(self, batch_size: int) -> tuple:
         return self.fwd.init_state(batch_size), self.bwd.init_state(batch_size)
 
-    def forward(self, X: np.ndarray, state=None) -> tuple[np.ndarray, BidirectionalCache]:
+    def forward(self, X: np.ndarray,
+                state=None) -> tuple[np.ndarray, BidirectionalCache]:
         """X (T, B, D) -> H (T, B, H_fwd + H_bwd)."""
-        X = check_array(X, "X", (("T", None), ("B", None), ("D", self.input_size)),
+        X = check_array(X, "X",
+                        (("T", None), ("B", None), ("D", self.input_size)),
                         dtype=self.dtype)
         s_f, s_b = self._pair(state)
         H_f, cache_f = self.fwd.forward(X, s_f)  # (6.71)

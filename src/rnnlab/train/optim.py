@@ -239,38 +239,48 @@ def clip_grad_norm(grads: dict, max_norm: float) -> tuple[dict, float]:
     """Clip by global norm: Pascanu, Mikolov & Bengio (2013), Algorithm 1.
 
     With ||g|| the norm of all gradients together (:func:`global_norm`):
-    if ||g|| > max_norm then g <- (max_norm / ||g||) g. Only the length changes; the
-    **direction of the update is kept** (cosine 1 with the unclipped gradient), so a step
-    still goes downhill — it is just shorter after a gradient explosion.
+    if ||g|| > max_norm then g <- (max_norm / ||g||) g. Only the length
+    changes; the **direction of the update is kept** (cosine 1 with the
+    unclipped gradient), so a step still goes downhill — it is just shorter
+    after a gradient explosion.
 
-    Returns ``(clipped, total_norm)``: a new dict of new arrays (the input is never
-    mutated) and the norm *before* clipping. If a gradient holds NaN or inf the gradients
-    are returned unscaled (copied) — no rescaling can repair them; check ``total_norm``.
-    Gradients must be float arrays (``TypeError`` otherwise; float32 stays float32).
+    Returns ``(clipped, total_norm)``: a new dict of new arrays (the input is
+    never mutated) and the norm *before* clipping. If a gradient holds NaN or
+    inf the gradients are returned unscaled (copied) — no rescaling can
+    repair them; check ``total_norm``. Gradients must be float arrays
+    (``TypeError`` otherwise; float32 stays float32).
     """
     max_norm = _check_hyper(max_norm, "max_norm")
     grads = _float_grads(grads)
     total_norm = global_norm(grads)
-    finite = math.isfinite(total_norm) or all(np.isfinite(g).all() for g in grads.values())
-    if not (finite and total_norm > max_norm):  # short enough, or beyond repair
+    finite = (math.isfinite(total_norm)
+              or all(np.isfinite(g).all() for g in grads.values()))
+    # short enough, or beyond repair
+    if not (finite and total_norm > max_norm):
         return {name: g.copy() for name, g in grads.items()}, total_norm
     if math.isfinite(total_norm):
-        scaled = {name: g * (max_norm / total_norm) for name, g in grads.items()}
-    else:  # finite entries whose norm overflows float64: divide by m = max |g| first
-        m, r = _max_and_ratio([g.astype(np.float64, copy=False) for g in grads.values()])
+        scaled = {name: g * (max_norm / total_norm)
+                  for name, g in grads.items()}
+    else:
+        # finite entries, norm beyond float64: divide by m = max |g| first
+        m, r = _max_and_ratio([g.astype(np.float64, copy=False)
+                               for g in grads.values()])
         scaled = {name: g / m * (max_norm / r) for name, g in grads.items()}
-    clipped = {name: g.astype(grads[name].dtype, copy=False) for name, g in scaled.items()}
+    clipped = {name: g.astype(grads[name].dtype, copy=False)
+               for name, g in scaled.items()}
     return clipped, total_norm
 
 
 def clip_grad_value(grads: dict, clip_value: float) -> dict:
-    """Clip every entry to [-clip_value, clip_value], as in Karpathy's min-char-rnn.
+    """Clip every entry to [-clip_value, clip_value].
 
-    Entries of different sizes are shrunk by different factors, so the clipped gradient
-    in general **points in a different direction** (a gradient (10, 1) clipped at 1
-    becomes (1, 1)); it bounds each step but is not a rescaling. Returns a new dict of new
-    arrays; the input is never mutated. Gradients must be float arrays (``TypeError``
-    otherwise); NaN entries stay NaN.
+    As in Karpathy's min-char-rnn. Entries of different sizes are shrunk by
+    different factors, so the clipped gradient in general **points in a
+    different direction** (a gradient (10, 1) clipped at 1 becomes (1, 1));
+    it bounds each step but is not a rescaling. Returns a new dict of new
+    arrays; the input is never mutated. Gradients must be float arrays
+    (``TypeError`` otherwise); NaN entries stay NaN.
     """
     c = _check_hyper(clip_value, "clip_value")
-    return {name: np.clip(g, -c, c) for name, g in _float_grads(grads).items()}
+    return {name: np.clip(g, -c, c)
+            for name, g in _float_grads(grads).items()}

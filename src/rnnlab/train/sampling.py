@@ -90,32 +90,38 @@ def next_char_distribution(model: SequenceModel, prompt, temperature: float = 1.
     return apply_temperature(logits[0], temperature)
 
 
-def sample(model: SequenceModel, prompt, n_chars: int, rng: np.random.Generator, *,
-           temperature: float = 1.0, n_samples: int | None = None) -> np.ndarray:
-    """Continue ``prompt`` (P,) by ``n_chars`` characters drawn one at a time.
+def sample(model: SequenceModel, prompt, n_chars: int,
+           rng: np.random.Generator, *, temperature: float = 1.0,
+           n_samples: int | None = None) -> np.ndarray:
+    """Extend ``prompt`` (P,) by ``n_chars`` characters drawn one at a time.
 
-    The model reads the prompt from the zero state; then, ``n_chars`` times, the next id is
-    drawn from :func:`apply_temperature` of the logits by inverse-CDF sampling with one
-    uniform number from ``rng`` per sample, and fed back as the next input (the state is
-    carried, one forward step per character). ``n_samples = B`` draws B independent
-    continuations at once, as the columns of a batch.
+    The model reads the prompt from the zero state; then, ``n_chars`` times,
+    the next id is drawn from :func:`apply_temperature` of the logits by
+    inverse-CDF sampling with one uniform number from ``rng`` per sample, and
+    fed back as the next input (the state is carried, one forward step per
+    character). ``n_samples = B`` draws B independent continuations at once,
+    as the columns of a batch.
 
-    Returns the generated ids (without the prompt): (n_chars,) when ``n_samples`` is None,
-    else (n_chars, B).
+    Returns the generated ids (without the prompt): (n_chars,) when
+    ``n_samples`` is None, else (n_chars, B).
     """
     V = _check_model(model)
     prompt = _check_prompt(prompt, V)
     n_chars = check_positive_int(n_chars, "n_chars")
     rng = check_rng(rng)
     tau = _check_temperature(temperature)
-    B = 1 if n_samples is None else check_positive_int(n_samples, "n_samples")
-    logits, state = _read(model, np.repeat(prompt[:, None], B, axis=1), V)  # (B, V)
+    B = (1 if n_samples is None
+         else check_positive_int(n_samples, "n_samples"))
+    # logits (B, V) after the prompt, repeated in each of the B columns
+    logits, state = _read(model, np.repeat(prompt[:, None], B, axis=1), V)
     out = np.empty((n_chars, B), np.int64)
     for t in range(n_chars):
         p = apply_temperature(logits, tau)  # (B, V)
         cdf = np.cumsum(p, axis=1)
-        u = rng.random(B)[:, None] * cdf[:, -1:]  # (B, 1), scaled: rounding cannot overrun
-        out[t] = np.minimum((cdf <= u).sum(axis=1), V - 1)  # first v with cdf[v] > u
+        # (B, 1), scaled to the total: rounding cannot overrun the cdf
+        u = rng.random(B)[:, None] * cdf[:, -1:]
+        # the first v with cdf[v] > u
+        out[t] = np.minimum((cdf <= u).sum(axis=1), V - 1)
         if t + 1 < n_chars:  # feed the drawn character back in
             logits, state = _read(model, out[t][None], V, state)
     return out[:, 0] if n_samples is None else out
