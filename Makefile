@@ -118,7 +118,7 @@ nbval: venv
 	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -n $(JOBS) --dist loadfile $(NBVAL) $$nbs
 
 hygiene: venv
-	$(call section,"4/7 notebook hygiene: toc matches files; executed in order; errors only where tagged raises-exception; no stderr or False verdicts; every slider shown with both views; frames within 100 ms; under 3 MB")
+	$(call section,"4/7 notebook hygiene: toc matches files; executed in order; errors only where tagged raises-exception; no stderr or False verdicts; every slider shown with both views; frames within 100 ms; under 3 MB; included code fits its code box")
 	$(BIN)/pytest -m hygiene tests
 
 build: venv

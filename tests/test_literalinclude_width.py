@@ -1,0 +1,202 @@
+"""The package code a page shows with ``{literalinclude}`` fits its code box: a longer line
+is cut off behind a horizontal scrollbar, often just where its NNDL equation number is.
+ruff allows the package 100 characters; the book's boxes show fewer.
+
+At 1280 px a code box in the page's column shows 77 characters of its 14 px monospace (a
+78th already overflows it by 3 px in Chromium with DejaVu Sans Mono). Inside an admonition,
+dropdown, exercise or solution the box is 67 px narrower -- the box's border, padding and
+margins -- so 8 characters fewer, 69, for each enclosing box.
+
+For every ``{literalinclude}`` in a page of the toc, this test takes the lines the build
+shows -- the ``:pyobject:`` (found with ``ast``, from its first decorator to its last line,
+as Sphinx does), then ``:lines:``, then ``:dedent:`` -- and fails on any wider than its box,
+naming the page, the object and the line. A method included without ``:dedent:`` keeps its
+class's indentation, and that counts too.
+
+Run by ``make test`` with ``pytest -m hygiene``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import textwrap
+import unicodedata
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from sphinx.util import parselinenos
+
+from book_toc import ROOT, page_files, toc_entries
+
+pytestmark = pytest.mark.hygiene
+
+WIDTH = 77  # characters a code box in the page's column shows at 1280 px
+BOX_COST = 8  # characters fewer inside each admonition, dropdown, exercise or solution
+
+# A fence line: backticks or colons, then a directive name in braces and its argument, or
+# nothing (a closing fence), or a language (a plain code block).
+_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|:{3,})[ \t]*(?:\{(?P<name>[^}]+)\})?(?P<rest>.*)$")
+_OPTION = re.compile(r"^[ \t]*:(?P<name>[\w-]+):[ \t]*(?P<value>.*?)[ \t]*$")
+# Directives whose body is literal text, not nested markdown.
+_LITERAL = {None, "literalinclude", "code", "code-block", "code-cell", "math"}
+# Options that do not change which lines are shown or how wide they are.
+_NEUTRAL = {"language", "caption", "name", "class", "emphasize-lines", "force", "encoding"}
+_HANDLED = {"pyobject", "lines", "dedent"}
+
+PAGES = [f for entry in toc_entries() for f in page_files(entry)]
+
+
+class Include(NamedTuple):
+    path: Path  # the included file
+    options: dict[str, str]
+    boxes: int  # admonitions, dropdowns, exercises and solutions around it
+
+    @property
+    def shown(self) -> str:
+        return f"{self.path.relative_to(ROOT).as_posix()}:{self.options.get('pyobject', '')}"
+
+
+def _markdown(page: Path) -> list[str]:
+    """The markdown a page is written in: a notebook's markdown cells, or a ``.md`` file."""
+    if page.suffix == ".md":
+        return [page.read_text(encoding="utf-8")]
+    cells = json.loads(page.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in cells if c["cell_type"] == "markdown"]
+
+
+def literalincludes(page: Path) -> list[Include]:
+    """Every ``{literalinclude}`` of a page, with the boxes it sits in: the directives
+    open around it in its cell, and a gated solution (``solution-start`` ... ``-end``),
+    which spans cells."""
+    found, gated = [], False
+    for text in _markdown(page):
+        lines, stack = text.splitlines(), []  # stack: (fence, directive name) open here
+        for i, line in enumerate(lines):
+            m = _FENCE.match(line)
+            if not m:
+                continue
+            fence, name = m["fence"], m["name"]
+            if stack and fence[0] == stack[-1][0][0] and len(fence) >= len(stack[-1][0]) \
+                    and name is None and not m["rest"].strip():
+                stack.pop()  # the closing fence of the innermost block
+                continue
+            if stack and stack[-1][1] in _LITERAL:
+                continue  # a fence-like line inside a code block
+            if name == "literalinclude":
+                options = {}
+                for option in lines[i + 1:]:
+                    if not (o := _OPTION.match(option)):
+                        break
+                    options[o["name"]] = o["value"]
+                boxes = gated + sum(n not in _LITERAL for _, n in stack)
+                found.append(Include((page.parent / m["rest"].strip()).resolve(), options,
+                                     boxes))
+            gated = {"solution-start": True, "solution-end": False}.get(name, gated)
+            stack.append((fence, name))
+    return found
+
+
+def _object_lines(source: str, dotted: str) -> tuple[int, int]:
+    """First and last line (1-based) of a ``:pyobject:`` such as ``f`` or ``Class.method``,
+    its decorators included."""
+    body, node = ast.parse(source).body, None
+    for name in dotted.split("."):
+        node = next((n for n in body if isinstance(
+            n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n.name == name), None)
+        if node is None:
+            raise LookupError(f"no object {dotted!r}")
+        body = node.body
+    return min([node.lineno] + [d.lineno for d in node.decorator_list]), node.end_lineno
+
+
+def shown_lines(path: Path, options: dict[str, str]) -> list[tuple[int, str]]:
+    """The lines the build shows, each with its line number in ``path``."""
+    unknown = set(options) - _HANDLED - _NEUTRAL
+    if unknown:
+        raise NotImplementedError(f"option(s) {sorted(unknown)} change what is shown; "
+                                  "teach this test what they do")
+    source = path.read_text(encoding="utf-8")
+    numbered = list(enumerate(source.splitlines(), start=1))
+    if "pyobject" in options:
+        first, last = _object_lines(source, options["pyobject"])
+        numbered = numbered[first - 1:last]
+    if "lines" in options:  # counted within the object, as Sphinx does
+        numbered = [numbered[i] for i in parselinenos(options["lines"], len(numbered))]
+    if "dedent" in options:
+        texts = [text for _, text in numbered]
+        if options["dedent"]:  # `:dedent: 4` cuts 4 columns
+            texts = [t[int(options["dedent"]):] for t in texts]
+        else:  # a bare `:dedent:` removes the common indentation
+            texts = textwrap.dedent("\n".join(texts)).split("\n")
+        numbered = [(n, t) for (n, _), t in zip(numbered, texts, strict=True)]
+    return numbered
+
+
+def width(line: str) -> int:
+    """Columns a line takes in a monospace font (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1
+               for ch in line.expandtabs(8))
+
+
+def test_the_pages_include_code():
+    """The parser finds the includes (else every test below passes vacuously), and some of
+    them inside boxes."""
+    includes = [inc for p in PAGES for inc in literalincludes(p)]
+    assert len(includes) >= 20
+    assert any(inc.boxes for inc in includes)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_included_code_fits_its_code_box(page):
+    bad = []
+    for inc in literalincludes(page):
+        fits = WIDTH - BOX_COST * inc.boxes
+        bad += [f"{inc.shown} (line {n}, {width(line)} characters; its box shows {fits}): "
+                f"{line.strip()}"
+                for n, line in shown_lines(inc.path, inc.options) if width(line) > fits]
+    assert not bad, (
+        f"{page.relative_to(ROOT).as_posix()} shows lines wider than their code box, which "
+        f"shows {WIDTH} characters, {BOX_COST} fewer inside each admonition, dropdown, "
+        "exercise or solution (break them; give a method `:dedent:`):\n" + "\n".join(bad))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_included_method_is_dedented(page):
+    """A method (``:pyobject: Class.method``) is shown without its class's indentation,
+    as a function would be."""
+    bad = [inc.shown for inc in literalincludes(page)
+           if "." in inc.options.get("pyobject", "") and "dedent" not in inc.options]
+    assert not bad, (f"{page.relative_to(ROOT).as_posix()}: give these includes "
+                     f"`:dedent:`: {bad}")
+
+
+def test_the_checker_finds_boxes_and_shown_lines(tmp_path):
+    """The checker itself: the boxes around an include, and what the build shows with and
+    without ``:dedent:``."""
+    module = tmp_path / "m.py"
+    module.write_text("class C:\n    @staticmethod\n    def f():\n        return 1\n\n\n"
+                      "x = 2\n", encoding="utf-8")
+    assert shown_lines(module, {"pyobject": "C.f"}) == [
+        (2, "    @staticmethod"), (3, "    def f():"), (4, "        return 1")]
+    assert shown_lines(module, {"pyobject": "C.f", "dedent": ""}) == [
+        (2, "@staticmethod"), (3, "def f():"), (4, "    return 1")]
+    assert shown_lines(module, {"pyobject": "C.f", "dedent": "4", "lines": "2-"}) == [
+        (3, "def f():"), (4, "    return 1")]
+    assert shown_lines(module, {"lines": "7"}) == [(7, "x = 2")]
+    assert width("x" * 75 + "梯") == WIDTH
+
+    page = tmp_path / "page.md"
+    page.write_text("\n".join([
+        "```{literalinclude} m.py", ":pyobject: C.f", ":dedent:", "```",
+        "::::{admonition} A box", "```python", "```{literalinclude} not-an-include.py",
+        "```", "````{dropdown} and a box in it", "```{literalinclude} m.py", "```",
+        "````", "```{literalinclude} m.py", ":lines: 7", "```", "::::",
+        "```{solution-start} ex", "```", "```{literalinclude} m.py", "```",
+        "```{solution-end}", "```", "```{literalinclude} m.py", "```"]), encoding="utf-8")
+    assert [(inc.path.name, inc.options, inc.boxes) for inc in literalincludes(page)] == [
+        ("m.py", {"pyobject": "C.f", "dedent": ""}, 0), ("m.py", {}, 2),
+        ("m.py", {"lines": "7"}, 1), ("m.py", {}, 1), ("m.py", {}, 0)]
