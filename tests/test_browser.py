@@ -320,6 +320,43 @@ def test_dragging_a_slider_changes_the_figure(visit, path):
         slider.screenshot(path=str(SHOTS / f"{Path(path).name}-slider-{i}.png"))
 
 
+# For every slider player: the number in the caption of the <figure> around it, the figure's
+# id, how many links on the page refer to that id by number ({numref}), and whether a "Try
+# this" admonition comes before the figure and after the previous slider's figure.
+SLIDER_FIGURES = """() => {
+  const tries = Array.from(document.querySelectorAll(".admonition")).filter(a =>
+    a.querySelector(".admonition-title")?.textContent.trim() === "Try this");
+  const before = (a, b) => Boolean(a.compareDocumentPosition(b) &
+                                   Node.DOCUMENT_POSITION_FOLLOWING);
+  let previous = null;
+  return Array.from(document.querySelectorAll(".rnnlab-slider")).map(s => {
+    const fig = s.closest("figure");
+    const number = fig?.querySelector("figcaption .caption-number")?.textContent.trim() || "";
+    const refs = fig && fig.id ? Array.from(document.querySelectorAll(
+      `a[href="#${fig.id}"]`)).filter(a => a.querySelector(".std-numref")).length : 0;
+    const prompt = fig ? tries.some(t => before(t, fig) && (!previous || before(previous, t)))
+                       : false;
+    previous = fig || s;
+    return {number, id: fig?.id || "", refs, prompt};
+  });
+}"""
+
+
+@pytest.mark.parametrize("path", list(SLIDER_PAGES))
+def test_every_slider_is_a_numbered_figure(visit, path):
+    """Every slider player sits in a numbered figure ("Fig. 6" in its caption), the page
+    refers to it by that number, and a "Try this" admonition comes before it (and after the
+    slider before it)."""
+    figures = visit(path).page.evaluate(SLIDER_FIGURES)
+    assert len(figures) == SLIDER_PAGES[path], (
+        f"{path}: {len(figures)} slider player(s), {SLIDER_PAGES[path]} in the sources")
+    bad = [f"slider {i}: {what}" for i, f in enumerate(figures) for what, wrong in (
+        ("not in a figure with a numbered caption", not f["number"].startswith("Fig.")),
+        (f"figure {f['id']!r} is not referred to by number on the page", not f["refs"]),
+        ("no 'Try this' admonition before it", not f["prompt"])) if wrong]
+    assert not bad, f"{path}:\n" + "\n".join(bad)
+
+
 def test_sliders_are_light_cards_in_dark_mode(browser, server):
     """In the dark colour theme a slider stays a light card (white background, dark text,
     light form controls), and its frame is not dimmed by the theme's filter for images."""

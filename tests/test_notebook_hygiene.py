@@ -270,3 +270,155 @@ def test_every_slider_is_displayed_with_both_views(path):
         f"{path.name}: {expected} SliderFigure( call(s) in the sources but {shown} slider "
         "player(s) in the committed outputs; re-run it with `make notebooks`")
     assert not bad, f"{path.name}:\n" + "\n".join(bad)
+
+
+# ---- sliders are figures that teach --------------------------------------------------------
+# Every slider is a numbered figure (myst-nb builds one from the cell's metadata
+# ``mystnb.figure``) with a short caption in one style -- what is plotted, then at most two
+# sentences on how to read it; everything else belongs in the text -- the text refers to it
+# by number, and a "Try this" admonition just before it asks the reader to predict, then
+# move. CONTRIBUTING, "Sliders".
+
+MAX_CAPTION_SENTENCES = 3
+TRY_THIS_WITHIN = 4  # the admonition sits in one of the cells this close before the slider
+FIGURE_NAME = re.compile(r"fig-[a-z0-9]+(?:-[a-z0-9]+)*")
+# A "Try this" admonition, fenced with backticks or colons; group 2 is its body.
+_TRY_THIS = re.compile(r"^(`{3,}|:{3,})\{admonition\}[ \t]+Try this[ \t]*\n(.*?)^\1[ \t]*$",
+                       re.M | re.S)
+# Abbreviations whose period does not end a sentence.
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "cf.", "vs.", "et al.", "approx.", "Fig.", "Eq.",
+                  "Sec.", "No.")
+# A separate caption cell in the old style: "**Figure.** ..." or "*Figure (slider): ...*".
+_CAPTION_CELL = re.compile(r"\*{1,2}Figure\s*(?:\.|\(slider\))", re.I)
+# Frame times and their budget: maintainer text (the hygiene test above reads them from the
+# committed outputs of hidden cells; the reader never sees them).
+_FRAME_TIME = re.compile(r"per frame|frame times?\b|budget is \d+\s*ms|\d+\s*ms budget", re.I)
+
+
+def caption_sentences(text: str) -> int:
+    """The number of sentences in a caption. Math (``$...$``), code and roles (`` `...` ``),
+    decimals (0.5, §6.5.1) and abbreviations (e.g., Fig.) hold periods that end nothing; a
+    sentence ends at ``.``, ``!`` or ``?`` (after any closing quotes or brackets) followed by
+    white space or the end, and a last sentence without a period counts too."""
+    t = re.sub(r"\$\$.*?\$\$", "M", text, flags=re.S)
+    t = re.sub(r"\$[^$]*\$", "M", t)
+    t = re.sub(r"`[^`]*`", "C", t)
+    for abbreviation in _ABBREVIATIONS:
+        t = t.replace(abbreviation, abbreviation.replace(".", ""))
+    t = re.sub(r"(?<=\d)\.(?=\d)", "", t).strip()
+    if not t:
+        return 0
+    ends = len(re.findall(r"[.!?]['\")\]*_]*(?=\s|$)", t))
+    return ends + (0 if re.search(r"[.!?]['\")\]*_]*$", t) else 1)
+
+
+@pytest.mark.parametrize("text, n", [
+    ("One. Two, e.g. with $x = 0.5$. Three (see Fig. 2).", 3),
+    ("Values below $10^{-12}$ are off the chart; NNDL (6.48) and §6.5.1 hold. Read it.", 2),
+    ("No period at the end", 1),
+    ("`a.b` and $a. b$ are not sentences. But this is! And this? Yes.", 4),
+])
+def test_caption_sentences_counts_sentences(text, n):
+    assert caption_sentences(text) == n
+
+
+def _shows_a_slider(cell) -> bool:
+    return cell.cell_type == "code" and any(
+        PLAYER_MARKER in out.get("data", {}).get("text/html", "")
+        for out in cell.get("outputs", []) if out.output_type in {"display_data",
+                                                                  "execute_result"})
+
+
+def _numref_targets(nb) -> set[str]:
+    """Every name a ``{numref}`` role in the notebook's markdown refers to."""
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    return {m.group(1) for m in re.finditer(r"\{numref\}`(?:[^`<]*<)?([^`<>]+)>?`", text)}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_slider_is_a_numbered_figure_with_a_prompt(path):
+    """Each code cell that shows a slider carries ``mystnb.figure`` metadata with a name
+    (``fig-...``) and a caption of at most three sentences; a ``{numref}`` on the page refers
+    to that name; and a "Try this" admonition that asks the reader to predict sits in one of
+    the few cells before it (after the previous slider, so no two sliders share a prompt)."""
+    nb = _load(path)
+    refs = _numref_targets(nb)
+    bad, previous = [], -1
+    for i, cell in enumerate(nb.cells):
+        if not _shows_a_slider(cell):
+            continue
+        figure = cell.metadata.get("mystnb", {}).get("figure", {})
+        name, caption = figure.get("name", ""), figure.get("caption", "").strip()
+        where = f"cell {i} (a slider)"
+        if not FIGURE_NAME.fullmatch(name):
+            bad.append(f"{where}: metadata mystnb.figure.name {name!r} is not a figure name "
+                       "like 'fig-ch1-saturation'")
+        if not caption:
+            bad.append(f"{where}: no caption in metadata mystnb.figure.caption")
+        elif (n := caption_sentences(caption)) > MAX_CAPTION_SENTENCES:
+            bad.append(f"{where}: the caption has {n} sentences (at most "
+                       f"{MAX_CAPTION_SENTENCES}: what is plotted, then how to read it; the "
+                       "rest belongs in the text)")
+        if name and name not in refs:
+            bad.append(f"{where}: no {{numref}}`{name}` on the page refers to it")
+        before = [c for c in nb.cells[max(previous + 1, i - TRY_THIS_WITHIN):i]
+                  if c.cell_type == "markdown"]
+        prompts = [m.group(2) for c in before for m in _TRY_THIS.finditer(c.source)]
+        if not prompts:
+            bad.append(f"{where}: no ```{{admonition}} Try this``` in the {TRY_THIS_WITHIN} "
+                       "cells before it")
+        elif not any(re.search(r"\bpredict", body, re.I) for body in prompts):
+            bad.append(f"{where}: its 'Try this' does not ask the reader to predict")
+        previous = i
+    assert not bad, f"{path.name}:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_separate_caption_cells(path):
+    """A figure's caption is its ``mystnb.figure.caption``, not a markdown cell after it
+    ("**Figure.** ...", "*Figure (slider): ...*"): such a cell is not numbered, and its
+    caption grows without bound."""
+    bad = []
+    for i, cell in enumerate(_load(path).cells):
+        if cell.cell_type != "markdown":
+            continue
+        text = re.sub(r"\A(?:%[^\n]*\n)+", "", cell.source).lstrip()  # MyST comment lines
+        if _CAPTION_CELL.match(text):
+            bad.append(f"cell {i}: {text[:60]!r}")
+    assert not bad, f"{path.name}: caption cells (move them into the figure's caption and " \
+        "the text):\n" + "\n".join(bad)
+
+
+def _lab_collapsed(cell) -> bool:
+    lab = cell.metadata.get("jupyter", {})
+    return bool(lab.get("source_hidden") and lab.get("outputs_hidden")
+                and cell.metadata.get("collapsed"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_frame_times_stay_out_of_what_the_reader_sees(path):
+    """Frame times and their budget are for the maintainers: no markdown cell mentions them,
+    and an output that prints one belongs to a cell tagged ``remove-cell`` (not in the book)
+    and collapsed in JupyterLab."""
+    bad = []
+    for i, cell in enumerate(_load(path).cells):
+        if cell.cell_type == "markdown":
+            if m := _FRAME_TIME.search(cell.source):
+                bad.append(f"cell {i} (markdown): {m.group(0)!r}")
+            continue
+        texts = []
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                texts.append(out.get("text", ""))
+            elif out.output_type in {"display_data", "execute_result"}:
+                data = out.get("data", {})
+                texts += [data.get("text/plain", ""), data.get("text/markdown", "")]
+        hit = next((m.group(0) for t in texts if (m := _FRAME_TIME.search(t))), None)
+        if hit is None:
+            continue
+        if "remove-cell" not in cell.metadata.get("tags", []):
+            bad.append(f"cell {i}: prints {hit!r} but is not tagged remove-cell")
+        if not _lab_collapsed(cell):
+            bad.append(f"cell {i}: prints {hit!r} but is not collapsed in JupyterLab "
+                       "(metadata jupyter.source_hidden, jupyter.outputs_hidden, collapsed)")
+    assert not bad, f"{path.name}: frame times where the reader sees them:\n" + "\n".join(bad)
