@@ -45,8 +45,8 @@ define section
 	@printf '\n\033[1m==== %s ====\033[0m\n' $(1)
 endef
 
-.PHONY: help venv book serve test lab notebooks clean lint unit nbval hygiene build browser \
-  labtest
+.PHONY: help venv book serve test lab notebooks references clean lint unit nbval hygiene build \
+  browser labtest
 
 help:
 	@echo "make book       build the HTML book into _build/html (creates .venv if needed)"
@@ -54,6 +54,7 @@ help:
 	@echo "make test       everything CI runs: ruff, unit tests, nbval, hygiene, clean build, browser, Lab"
 	@echo "make lab        open the notebooks in JupyterLab"
 	@echo "make notebooks  re-execute every notebook in the toc in place (outputs + widget state)"
+	@echo "make references write references.md's entries from references.bib"
 	@echo "make clean      remove _build and caches (keeps .venv)"
 
 # ---- environment -------------------------------------------------------------------------
@@ -101,6 +102,11 @@ notebooks: venv
 	    --ExecutePreprocessor.record_timing=False "$$nb"; \
 	done
 
+# The references page's entries come from references.bib (_ext/bibliography.py); the build
+# and the hygiene test fail when they differ.
+references: venv
+	$(BIN)/python _ext/bibliography.py
+
 # ---- tests (make test runs them all, in this order) ---------------------------------------
 lint: venv
 	$(call section,"1/7 ruff check src tests benchmarks _ext")
@@ -118,7 +124,7 @@ nbval: venv
 	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -n $(JOBS) --dist loadfile $(NBVAL) $$nbs
 
 hygiene: venv
-	$(call section,"4/7 notebook hygiene: toc matches files; executed in order; errors only where tagged raises-exception; no stderr or False verdicts; every slider shown with both views; frames within 100 ms; under 3 MB; included code fits its code box")
+	$(call section,"4/7 notebook hygiene: toc matches files; executed in order; citations and references that JupyterLab resolves; errors only where tagged raises-exception; no stderr or False verdicts; every slider a numbered figure with both views; frames within 100 ms; under 3 MB; included code fits its code box")
 	$(BIN)/pytest -m hygiene tests
 
 build: venv

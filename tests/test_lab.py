@@ -7,7 +7,10 @@ cell shows the book's player and says to run the cell. Then Run All: the slider 
 (an ipywidgets view), its image is shown at the figure's size (not stretched) from 1.5x the
 pixels, and its labels fit; moving the continuous slider to a value between two precomputed
 frames shows a new frame, computed in the kernel. After a kernel restart the view says the
-cell must be run again. Saved from Lab, the notebook is unchanged after opening, and after
+cell must be run again; Run All in the new kernel gives the view the same widget model ids as
+the first run (a fresh run's ids do not change), and its slider is live again. Every reference
+and citation in the opened pages is resolved (none shows its label with a warning sign).
+Saved from Lab, the notebook is unchanged after opening, and after
 running its metadata (notebook and cells) is unchanged but for the widget state and the
 cells Lab un-collapsed because it ran them (a gated solution's). The server
 is stopped at the end.
@@ -47,9 +50,13 @@ SOLUTION_CHAPTER = "01_rnn_basics.ipynb"
 CHAPTER = "01_activations.ipynb"
 SLIDER_SOURCE = "SliderFigure(draw_saturation"
 SHOTS = ROOT / "_build" / "lab"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 PLAYER_DATA = re.compile(
     r'<script type="application/json" class="rnnlab-slider-data">(.*?)</script>', re.S)
 
+# What jupyterlab-myst shows for a reference or citation it cannot resolve: the label, with a
+# warning sign titled "Cross Reference Not Found" or "Citation Not Found".
+NOT_FOUND = '.jp-Notebook .jp-MarkdownCell .myst [title$="Not Found"]'
 # Raw MyST in rendered text: a role, a label line, a directive fence or a directive option.
 RAW_MYST = {
     "role": re.compile(r"\{(eq|doc|ref|numref|cite|cite:[a-z]+|term|math|download)\}`"),
@@ -230,6 +237,59 @@ def _open(page, lab, name: str, cells: list[dict]) -> None:
            for text in texts for what, pattern in RAW_MYST.items()
            if (m := pattern.search(text))]
     assert not raw, f"raw MyST in Lab ({name}):\n" + "\n".join(raw)
+    # jupyterlab-myst resolves references once every cell has rendered; one still
+    # unresolved then shows its label with a warning sign (a citation, a figure named in a
+    # code cell's metadata, a label on another page: CONTRIBUTING, "Citations and references")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("s => !document.querySelector(s)", arg=NOT_FOUND,
+                               timeout=15_000)
+    except PlaywrightTimeout:
+        shown = page.locator(NOT_FOUND).evaluate_all(
+            "els => els.map(e => `${e.getAttribute('title')}: ${e.textContent}`)")
+        pytest.fail(f"unresolved in Lab ({name}): {shown}")
+
+
+def _run_all(page) -> None:
+    """Clear every output, run every cell, and wait until each code cell has run."""
+    _menu(page, "Edit", "Clear Outputs of All Cells")
+    _menu(page, "Run", "Run All Cells")
+    page.wait_for_function("""() => {
+        const p = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'));
+        return p.length && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }""",
+                           timeout=120_000)
+
+
+def _type_into_readout(page, box, value: str) -> None:
+    """Type a value into the live slider's readout and press Enter, as a student does, until
+    the readout shows it (a click can miss while Lab is still laying out the cells)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    readout = box.locator(".widget-readout").first
+    shown = f"{float(value):.2f}"
+    for _ in range(3):
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+        try:
+            page.wait_for_function("([r, s]) => r.textContent.trim() === s",
+                                   arg=[readout.element_handle(), shown], timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    pytest.fail(f"the slider's readout does not take {value}: it shows {readout.inner_text()!r}")
+
+
+def _view_model_id(notebook: dict) -> str:
+    """The model id of the slider cell's widget view in a saved notebook."""
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code" and SLIDER_SOURCE in "".join(cell["source"]):
+            for out in cell.get("outputs", []):
+                if (view := out.get("data", {}).get(WIDGET_VIEW)):
+                    return view["model_id"]
+    pytest.fail(f"{CHAPTER}: the slider cell shows no widget view after Run All")
 
 
 def _assert_saved_unchanged(page, lab, name: str) -> dict:
@@ -289,12 +349,7 @@ def test_a_chapter_in_lab(lab, browser, capsys):  # noqa: F811 (the imported fix
 
         # -- Run All: the slider becomes live
         t = time.perf_counter()
-        _menu(page, "Edit", "Clear Outputs of All Cells")
-        _menu(page, "Run", "Run All Cells")
-        page.wait_for_function("""() => {
-            const p = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'));
-            return p.length && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }""",
-                               timeout=120_000)
+        _run_all(page)
         timings["Run All"] = time.perf_counter() - t
         errors = page.locator(".jp-OutputArea-output[data-mime-type="
                               "'application/vnd.jupyter.stderr']").all_inner_texts()
@@ -316,6 +371,7 @@ def test_a_chapter_in_lab(lab, browser, capsys):  # noqa: F811 (the imported fix
             "the activation is not a choice of two buttons")
         _save(page)
         ran = json.loads(copy.read_text(encoding="utf-8"))
+        model_id = _view_model_id(ran)
         assert ran["metadata"] == committed["metadata"] | {"widgets": ran["metadata"].get(
             "widgets")}, "Run All changed the notebook's metadata beyond the widget state"
         # Lab opens a collapsed cell when it runs it (the solution's cells, once run, show)
@@ -330,19 +386,14 @@ def test_a_chapter_in_lab(lab, browser, capsys):  # noqa: F811 (the imported fix
 
         # -- move the continuous slider to 3, between the frames for 2 and 4
         t = time.perf_counter()
-        readout = box.locator(".widget-readout").first
-        readout.click()
-        page.keyboard.press("Control+A")
-        page.keyboard.type("3")
-        page.keyboard.press("Enter")
+        src = img.get_attribute("src")
+        _type_into_readout(page, box, "3")
         page.wait_for_function("([i, s]) => i.src !== s && i.complete && i.naturalWidth > 0",
-                               arg=[img.element_handle(), img.get_attribute("src")],
-                               timeout=20_000)
+                               arg=[img.element_handle(), src], timeout=20_000)
         timings["slider move to a new frame"] = time.perf_counter() - t
         after = img.evaluate(IMAGE_BYTES)
         assert after != before and after not in frames, "no new frame for weight scale 3"
         assert base64.b64decode(after).startswith(b"\x89PNG")
-        assert readout.inner_text().strip() == "3.00"
         _shot(page, box, "slider-live-after.png")
 
         # -- a kernel restart: the view says to run the cell again
@@ -350,6 +401,29 @@ def test_a_chapter_in_lab(lab, browser, capsys):  # noqa: F811 (the imported fix
         page.locator(".jp-Dialog-button.jp-mod-accept").click()
         box.locator(".rnnlab-live-note").wait_for(state="visible", timeout=20_000)
         _shot(page, box, "slider-after-restart.png")
+
+        # -- Run All in the new kernel: a fresh run gives the widgets the same model ids as
+        # the first, which the front end still holds from before the restart; the new view
+        # must be live all the same
+        t = time.perf_counter()
+        _run_all(page)
+        box = cell.locator(".widget-vbox").first
+        box.wait_for(state="visible", timeout=20_000)
+        img = box.locator("img.widget-image")
+        page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=img.element_handle())
+        assert not box.locator(".rnnlab-live-note").is_visible(), (
+            "after a restart and Run All the slider still says to run the cell")
+        _save(page)
+        assert _view_model_id(json.loads(copy.read_text(encoding="utf-8"))) == model_id, (
+            "a fresh run gave the slider's view another model id")
+        src = img.get_attribute("src")
+        _type_into_readout(page, box, "5")
+        page.wait_for_function("([i, s]) => i.src !== s && i.complete && i.naturalWidth > 0",
+                               arg=[img.element_handle(), src], timeout=20_000)
+        timings["restart, Run All, a new frame"] = time.perf_counter() - t
+        assert img.evaluate(IMAGE_BYTES) not in frames | {before, after}, (
+            "no new frame for weight scale 5 after the restart")
+        _shot(page, box, "slider-after-restart-run.png")
         assert not blocked, f"Lab tried to reach the network: {blocked}"
     finally:
         context.close()

@@ -329,20 +329,22 @@ def _shows_a_slider(cell) -> bool:
                                                                   "execute_result"})
 
 
-def _numref_targets(nb) -> set[str]:
-    """Every name a ``{numref}`` role in the notebook's markdown refers to."""
+def _figure_links(nb) -> set[str]:
+    """Every label a same-page Markdown link ``[text](#label)`` in the notebook's markdown
+    leads to (how a page refers to its figures: JupyterLab cannot resolve ``{numref}`` to a
+    code cell's figure; see tests/test_references.py)."""
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    return {m.group(1) for m in re.finditer(r"\{numref\}`(?:[^`<]*<)?([^`<>]+)>?`", text)}
+    return {m.group(1) for m in re.finditer(r"\]\(#([^)\s]+)\)", text)}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_slider_is_a_numbered_figure_with_a_prompt(path):
     """Each code cell that shows a slider carries ``mystnb.figure`` metadata with a name
-    (``fig-...``) and a caption of at most three sentences; a ``{numref}`` on the page refers
-    to that name; and a "Try this" admonition that asks the reader to predict sits in one of
+    (``fig-...``) and a caption of at most three sentences; a link ``[...](#name)`` on the
+    page leads to it; and a "Try this" admonition that asks the reader to predict sits in one of
     the few cells before it (after the previous slider, so no two sliders share a prompt)."""
     nb = _load(path)
-    refs = _numref_targets(nb)
+    refs = _figure_links(nb)
     bad, previous = [], -1
     for i, cell in enumerate(nb.cells):
         if not _shows_a_slider(cell):
@@ -360,7 +362,7 @@ def test_every_slider_is_a_numbered_figure_with_a_prompt(path):
                        f"{MAX_CAPTION_SENTENCES}: what is plotted, then how to read it; the "
                        "rest belongs in the text)")
         if name and name not in refs:
-            bad.append(f"{where}: no {{numref}}`{name}` on the page refers to it")
+            bad.append(f"{where}: no link [...](#{name}) on the page leads to it")
         before = [c for c in nb.cells[max(previous + 1, i - TRY_THIS_WITHIN):i]
                   if c.cell_type == "markdown"]
         prompts = [m.group(2) for c in before for m in _TRY_THIS.finditer(c.source)]

@@ -342,3 +342,77 @@ def test_a_slow_frame_says_it_is_being_computed():
     assert len(seen) == 2
     assert "computing the frame for a = 3, n = 3 ..." in seen[0]
     assert "computing" not in seen[1] and fig._image.value == fig.render(a=3.0, n=3)
+
+
+def _view_ids(view) -> list[str]:
+    """The model ids of a live view and of every widget it holds (children, layout, style)."""
+    import ipywidgets
+
+    found, todo = [], [view]
+    while todo:
+        w = todo.pop()
+        found.append(w.model_id)
+        for key in w.keys:
+            value = getattr(w, key)
+            todo += [v for v in (value if isinstance(value, tuple) else (value,))
+                     if isinstance(v, ipywidgets.Widget)]
+    return found
+
+
+# One SliderFigure with every kind of control (a log live range, a linear one, a list, a
+# choice, uneven steps), whose live view prints the model ids of all its widgets.
+_IDS_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_widgets import _every_control, _view_ids
+print(" ".join(sorted(_view_ids(_every_control().widget()))))
+"""
+
+
+def _every_control():
+    return SliderFigure(quadratic3, {"a": [1.0, 2.0, 8.0], "b": [1, 2, 3], "c": [0.1, 0.2],
+                                     "kind": ["square", "line"]},
+                        live_range={"a": (0.5, 16.0, "log"), "b": (1, 5)},
+                        figsize=(2, 1.5), dpi=40)
+
+
+def quadratic3(ax, a, b, c, kind):
+    x = np.linspace(0, 1, 5)
+    ax.plot(x, a * x ** b + c if kind == "square" else a * x)
+
+
+def test_live_view_model_ids_are_the_same_in_every_fresh_run():
+    """A notebook re-executed from scratch saves the same widget model ids (git stays
+    clean): two fresh processes give every widget of the same figure's live view the same
+    id, and that is all the widgets the view creates (none with a random id besides)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from ipywidgets.widgets.widget import _instances
+
+    script = _IDS_SCRIPT.format(tests=str(Path(__file__).parent))
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           env=env, check=True).stdout.split() for _ in range(2)]
+    assert runs[0] == runs[1]
+    before = set(_instances)
+    view = _every_control().widget()
+    ids = _view_ids(view)
+    assert len(ids) == len(set(ids)) == len(runs[0]) > 15
+    assert set(_instances) - before == set(ids), "a widget of the view has a random id"
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+
+
+def test_a_second_view_of_the_same_figure_in_one_kernel_gets_new_ids():
+    """A cell run twice in one kernel must not reuse a comm id whose model the front end
+    still holds: the second figure of the same specification gets ids of its own, while one
+    figure displayed twice shows the one view it has."""
+    first, second = _every_control(), _every_control()
+    ids1, ids2 = _view_ids(first.widget()), _view_ids(second.widget())
+    assert not set(ids1) & set(ids2)
+    assert _view_ids(first.widget()) == ids1
+    other = SliderFigure(quadratic3, {"a": [1.0, 2.0, 8.0], "b": [1, 2, 3], "c": [0.1, 0.3],
+                                      "kind": ["square", "line"]}, figsize=(2, 1.5), dpi=40)
+    assert not set(_view_ids(other.widget())) & (set(ids1) | set(ids2))

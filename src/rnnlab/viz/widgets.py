@@ -25,6 +25,12 @@ changed -- ``style`` is applied with a context manager around each frame only):
 * with ``compute=``: ``data = compute(**values)`` then ``draw(ax, data, **values)``, which
   keeps the numerics apart from the plotting and lets a chapter time or test them alone.
 
+The live view's widgets have model ids (the comm ids JupyterLab and the saved widget state
+know them by) derived from the figure's specification and from how many figures with that
+specification this process (the kernel) has made before, not random ones: a fresh run of a
+notebook saves the same ids every time, so re-running it leaves git clean, while a cell run
+twice in one kernel gets new ids and never reuses a comm whose model the front end still holds.
+
 The grid must stay small (the frames are stored in the notebook; a notebook must stay under
 3 MB): ``max_frames`` (default 120) bounds the product of the list lengths, and frames are
 stored as palette PNGs (``compact=True``). Frames are drawn at ``scale`` (1.5) times the
@@ -41,7 +47,7 @@ import itertools
 import json
 import math
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Integral, Real
 
@@ -207,6 +213,32 @@ def _uneven(values: list) -> bool:
 
 def _label(value) -> str:
     return format(value, "g") if isinstance(value, float) else str(value)
+
+
+# How many live views of each specification (a key of _spec_key) this process has made. It is
+# the one piece of module state: model ids are comm ids, which live as long as the kernel, so
+# the count of those handed out belongs to the process, like ipywidgets' own registry.
+_views_made: Counter[str] = Counter()
+
+
+def _model_id(spec: str, serial: int, part: str) -> str:
+    """The model id of one widget of a live view: 32 hex digits (the form of a random comm id)
+    hashed from the figure's specification, the view's serial number for that specification
+    in this kernel, and the widget's place in the view (``"image"``, ``"control.gamma.style"``)."""
+    return hashlib.sha256(f"{spec}|{serial}|{part}".encode()).hexdigest()[:32]
+
+
+def _with_ids(cls, ids: Callable[[str], str], part: str, **kwargs):
+    """``cls(**kwargs)`` with model id ``ids(part)``, and its ``layout`` and ``style`` (widgets
+    too, which ipywidgets would otherwise create with random ids) built here as
+    ``ids(part + ".layout")`` and ``ids(part + ".style")`` from the dicts given for them."""
+    traits = cls.class_traits()
+    for name in ("layout", "style"):
+        if name in traits:
+            given = kwargs.get(name) or {}
+            if isinstance(given, Mapping):
+                kwargs[name] = traits[name].klass(model_id=ids(f"{part}.{name}"), **given)
+    return cls(model_id=ids(part), **kwargs)
 
 
 class SliderFigure:
@@ -491,34 +523,38 @@ class SliderFigure:
             src=prefix + frames[flat], controls="\n".join(controls),
             data=json.dumps(data, separators=(",", ":")).replace("</", "<\\/"))
 
-    def _live_control(self, name: str, label_width: str):
+    def _live_control(self, name: str, label_width: str, ids: Callable[[str], str]):
         """The live widget for one slider: toggle buttons for a choice between strings, a
         continuous slider over its ``live_range``, else a slider over its values."""
         import ipywidgets as widgets
 
         width, _ = self.size_px
         label, value = self.labels[name], self.initial[name]
+        part = f"control.{name}"
         style = {"description_width": label_width}
-        layout = widgets.Layout(width=f"{width}px", max_width="100%")
+        layout = {"width": f"{width}px", "max_width": "100%"}
         if self._is_choice(name):  # its label in the sliders' label column, buttons beside
-            return widgets.ToggleButtons(
+            return _with_ids(
+                widgets.ToggleButtons, ids, part,
                 options=[(_label(v), v) for v in self.values[name]], value=value,
                 tooltips=[f"{label} = {_label(v)}" for v in self.values[name]],
-                style={"button_width": "auto"},
-                layout=widgets.Layout(width="auto", margin="2px 0 2px 0"))
+                style={"button_width": "auto"}, layout={"width": "auto", "margin": "2px 0 2px 0"})
         if name in self.live_range:
             low, high, kind = self.live_range[name]
             step = self._live_step(name)
             common = {"value": value, "description": label, "continuous_update": False,
                       "style": style, "layout": layout}
             if kind == "log":
-                return widgets.FloatLogSlider(base=10, min=math.log10(low), max=math.log10(high),
-                                              step=step, readout_format=".3g", **common)
+                return _with_ids(widgets.FloatLogSlider, ids, part, base=10,
+                                 min=math.log10(low), max=math.log10(high), step=step,
+                                 readout_format=".3g", **common)
             if step == 1 and all(isinstance(v, Integral) for v in (low, high, *self.values[name])):
-                return widgets.IntSlider(min=low, max=high, step=1, **common)
-            return widgets.FloatSlider(min=low, max=high, step=step, readout_format=".3g",
-                                       **common)
-        return widgets.SelectionSlider(
+                return _with_ids(widgets.IntSlider, ids, part, min=low, max=high, step=1,
+                                 **common)
+            return _with_ids(widgets.FloatSlider, ids, part, min=low, max=high, step=step,
+                             readout_format=".3g", **common)
+        return _with_ids(
+            widgets.SelectionSlider, ids, part,
             options=[(_label(v), v) for v in self.values[name]], value=value,
             description=label, continuous_update=True, style=style, layout=layout)
 
@@ -549,24 +585,46 @@ class SliderFigure:
             return int(value)
         return min(max(float(f"{value:.4g}"), low), high)
 
+    def _spec_key(self) -> str:
+        """The figure's specification as text (slider names, values, live ranges, labels,
+        starting values, size and format): what its widgets' model ids are derived from."""
+        spec = {"sliders": {n: [_label(v) for v in self.values[n]] for n in self.names},
+                "live_range": {n: [_label(x) for x in r] for n, r in self.live_range.items()},
+                "labels": self.labels, "initial": {n: _label(v) for n, v in self.initial.items()},
+                "subplots": self.subplots, "figsize": self.figsize, "dpi": self.dpi,
+                "scale": self.scale, "fmt": self.fmt}
+        return json.dumps(spec, sort_keys=True, ensure_ascii=False)
+
     def widget(self):
         """The live view: the controls under an ``Image`` redrawn in the kernel, and a status
-        line (a note when no kernel holds the slider; "computing ..." for a slow frame)."""
+        line (a note when no kernel holds the slider; "computing ..." for a slow frame).
+
+        Its widgets' model ids are :func:`_model_id` of the figure's specification and the
+        number of live views of that specification made before in this kernel: the same in
+        every fresh run, new for a second run of the cell."""
         if self._widget is None:
             import ipywidgets as widgets
 
+            spec = self._spec_key()
+            serial = _views_made[spec]
+            _views_made[spec] += 1
+
+            def ids(part: str) -> str:
+                return _model_id(spec, serial, part)
+
             width, height = self.size_px
             label_width = f"{max(len(s) for s in self.labels.values()) * 0.6 + 0.5:.1f}em"
-            controls = {n: self._live_control(n, label_width) for n in self.names}
-            image = widgets.Image(value=self.render(**self.initial),
-                                  format="svg+xml" if self.fmt == "svg" else "png",
-                                  layout=widgets.Layout(width=f"{width}px", height="auto",
-                                                        max_width="100%"))
-            status = widgets.HTML(value=_LIVE_NOTE)
-            notes = [widgets.HTML(
+            controls = {n: self._live_control(n, label_width, ids) for n in self.names}
+            image = _with_ids(widgets.Image, ids, "image", value=self.render(**self.initial),
+                              format="svg+xml" if self.fmt == "svg" else "png",
+                              layout={"width": f"{width}px", "height": "auto",
+                                      "max_width": "100%"})
+            status = _with_ids(widgets.HTML, ids, "status", value=_LIVE_NOTE)
+            notes = [_with_ids(
+                widgets.HTML, ids, f"note.{n}",
                 value=f"<small>{_escape(self.labels[n])}: uneven steps: "
                 f"{' · '.join(_escape(_label(v)) for v in self.values[n])}</small>",
-                layout=widgets.Layout(margin=f"-4px 0 0 {label_width}"))
+                layout={"margin": f"-4px 0 0 {label_width}"})
                 for n in self.names if n not in self.live_range and _uneven(self.values[n])]
 
             def update(_change=None):
@@ -583,13 +641,14 @@ class SliderFigure:
             for c in controls.values():
                 c.observe(update, names="value")
             self._controls, self._image, self._status = controls, image, status
-            rows = [widgets.HBox([widgets.HTML(
-                        f'<div style="text-align:right">{_escape(self.labels[n])}</div>',
-                        layout=widgets.Layout(width=label_width, margin="0 8px 0 2px")), c])
+            rows = [_with_ids(widgets.HBox, ids, f"row.{n}", children=[_with_ids(
+                        widgets.HTML, ids, f"row.{n}.label",
+                        value=f'<div style="text-align:right">{_escape(self.labels[n])}</div>',
+                        layout={"width": label_width, "margin": "0 8px 0 2px"}), c])
                     if self._is_choice(n) else c for n, c in controls.items()]
-            self._widget = widgets.VBox([image, *rows, *notes, status],
-                                        layout=widgets.Layout(width=f"{width + 16}px",
-                                                              max_width="100%"))
+            self._widget = _with_ids(widgets.VBox, ids, "view",
+                                     children=[image, *rows, *notes, status],
+                                     layout={"width": f"{width + 16}px", "max_width": "100%"})
         return self._widget
 
     def _repr_mimebundle_(self, include=None, exclude=None):
