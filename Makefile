@@ -97,7 +97,7 @@ notebooks: venv
 	@$(TOC_NOTEBOOKS); \
 	for nb in $$nbs; do \
 	  echo "executing $$nb"; \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  OPENBLAS_NUM_THREADS=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=900 --ExecutePreprocessor.store_widget_state=True \
 	    --ExecutePreprocessor.record_timing=False "$$nb"; \
 	done
