@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -87,6 +88,14 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A browser that closes a connection early (a page left before a download ended)
+        is not an error of the book: stay quiet about it, report anything else."""
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 def _stale_pages() -> list[str]:
     """Pages whose built HTML is missing or older than their source (or than the toc)."""
     stale = []
@@ -108,7 +117,7 @@ def server():
         pytest.fail(f"the built book in {HTML} is missing or older than the sources of "
                     f"{stale}: rebuild it (`make browser` builds first, or `make book`)")
     handler = functools.partial(_QuietHandler, directory=str(HTML))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
