@@ -288,8 +288,12 @@ _TRY_THIS = re.compile(r"^(`{3,}|:{3,})\{admonition\}[ \t]+Try this[ \t]*\n(.*?)
 # Abbreviations whose period does not end a sentence.
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "cf.", "vs.", "et al.", "approx.", "Fig.", "Eq.",
                   "Sec.", "No.")
-# A separate caption cell in the old style: "**Figure.** ..." or "*Figure (slider): ...*".
-_CAPTION_CELL = re.compile(r"\*{1,2}Figure\s*(?:\.|\(slider\))", re.I)
+# A separate caption cell: a markdown cell that opens with "*Figure" or "**Figure" ("**Figure.**
+# ...", "*Figure: ...*", "*Figure (slider): ...*").
+_CAPTION_CELL = re.compile(r"\*{1,2}Figure\b", re.I)
+# A markdown {figure} directive, fenced with backticks or colons; group 2 is its body (options
+# and caption).
+_FIGURE_DIRECTIVE = re.compile(r"^(`{3,}|:{3,})\{figure\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
 # Frame times and their budget: maintainer text (the hygiene test above reads them from the
 # committed outputs of hidden cells; the reader never sees them).
 _FRAME_TIME = re.compile(r"per frame|frame times?\b|budget is \d+\s*ms|\d+\s*ms budget", re.I)
@@ -375,11 +379,64 @@ def test_every_slider_is_a_numbered_figure_with_a_prompt(path):
     assert not bad, f"{path.name}:\n" + "\n".join(bad)
 
 
+def _directive_figure(body: str) -> tuple[str, str]:
+    """The name and the caption of a ``{figure}`` directive's body: its ``:name:`` option, and
+    the text after the options (the first paragraph is the caption, any further ones the
+    legend, which myst counts as part of the figure's text too)."""
+    options = dict(re.findall(r"^:([\w-]+):[ \t]*(.*)$", body, re.M))
+    text = "\n".join(line for line in body.splitlines() if not re.match(r"^:[\w-]+:", line))
+    return options.get("name", "").strip(), text.strip()
+
+
+def figures(nb) -> list[tuple[str, str, str]]:
+    """Every figure of a notebook as (where, name, caption): code cells with ``mystnb.figure``
+    metadata (static plots and sliders alike) and markdown ``{figure}`` directives."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "figure" in cell.metadata.get("mystnb", {}):
+            figure = cell.metadata["mystnb"]["figure"]
+            found.append((f"cell {i} (code, mystnb.figure)", figure.get("name", ""),
+                          figure.get("caption", "").strip()))
+        elif cell.cell_type == "markdown":
+            for m in _FIGURE_DIRECTIVE.finditer(cell.source):
+                name, caption = _directive_figure(m.group(2))
+                found.append((f"cell {i} (markdown {{figure}})", name, caption))
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_has_a_name_and_a_short_caption(path):
+    """Every figure on a page, static or slider, code-cell metadata or ``{figure}`` directive,
+    is a numbered figure with a name (``fig-...``) and a caption of at most three sentences
+    (what is plotted, then how to read it); what it shows belongs in the text after it. A code
+    cell that draws an image without ``mystnb.figure`` metadata is not checked here (a plot
+    may be an unnumbered aside), but its caption cannot hide in a separate cell (below)."""
+    bad = []
+    for where, name, caption in figures(_load(path)):
+        if not FIGURE_NAME.fullmatch(name):
+            bad.append(f"{where}: name {name!r} is not a figure name like 'fig-ch1-unrolled'")
+        if not caption:
+            bad.append(f"{where}: no caption")
+        elif (n := caption_sentences(caption)) > MAX_CAPTION_SENTENCES:
+            bad.append(f"{where}: the caption has {n} sentences (at most "
+                       f"{MAX_CAPTION_SENTENCES}: what is plotted, then how to read it; the "
+                       "rest belongs in the text)")
+    assert not bad, f"{path.name}:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("body, name, caption", [
+    (":name: fig-a\n:width: 80%\n\nOne. Two.\n", "fig-a", "One. Two."),
+    ("\n:name: fig-b\nCaption only\n", "fig-b", "Caption only"),
+])
+def test_directive_figure_reads_name_and_caption(body, name, caption):
+    assert _directive_figure(body) == (name, caption)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_separate_caption_cells(path):
     """A figure's caption is its ``mystnb.figure.caption``, not a markdown cell after it
-    ("**Figure.** ...", "*Figure (slider): ...*"): such a cell is not numbered, and its
-    caption grows without bound."""
+    that opens with "*Figure" or "**Figure" ("**Figure.** ...", "*Figure: ...*"): such a
+    cell is not numbered, and its caption grows without bound."""
     bad = []
     for i, cell in enumerate(_load(path).cells):
         if cell.cell_type != "markdown":
