@@ -100,6 +100,7 @@ notebooks: venv
 	  OPENBLAS_NUM_THREADS=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=900 --ExecutePreprocessor.store_widget_state=True \
 	    --ExecutePreprocessor.record_timing=False "$$nb"; \
+	  $(BIN)/python tests/widget_state.py "$$nb"; \
 	done
 
 # The references page's entries come from references.bib (_ext/bibliography.py); the build

@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from widget_state import stale_models
+
 from book_toc import ROOT, TOC, page_files, slider_figures, toc_entries, toc_notebooks
 
 pytestmark = pytest.mark.hygiene
@@ -29,6 +31,16 @@ def _load(path: Path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     return nb
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_saved_widget_state_is_only_what_the_outputs_show(path):
+    """No saved widget model that no output shows: such state is left over from an earlier
+    run (a slider since removed, a progress bar) and only changes the file from run to run.
+    `make notebooks` prunes it with tests/widget_state.py."""
+    stale = stale_models(json.loads(path.read_text(encoding="utf-8")))
+    assert not stale, (f"{path.name}: {len(stale)} saved widget models that no output shows; "
+                       f"run `python tests/widget_state.py {path.relative_to(ROOT)}`")
 
 
 def test_toc_lists_at_least_one_notebook():

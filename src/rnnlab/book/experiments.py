@@ -23,7 +23,6 @@ from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..data.tasks import adding_problem, copy_task
 from ..layers.cells import count_params, make_cell
@@ -31,6 +30,7 @@ from ..layers.linear import Linear
 from ..layers.losses import log_softmax
 from ..train.loop import SequenceModel, train
 from ..train.optim import Adam
+from ..train.progress import progress_bar
 
 __all__ = ["VARIANTS", "make_variant", "Task", "adding_task", "copy_memory_task", "evaluate",
            "RunRecord", "run", "compare", "Comparison", "per_seed", "ahead_on_every_seed",
@@ -324,7 +324,7 @@ def compare(cells, task: Task, *, seeds=(0, 1), progress: bool = True, **run_kwa
     jobs = [(name, make, seed) for name, make in items for seed in seeds]
     steps = run_kwargs.get("steps", DEFAULT_STEPS)
     records = []
-    with tqdm(total=len(jobs) * steps, desc=task.name, disable=not progress) as bar:
+    with progress_bar(total=len(jobs) * steps, desc=task.name, disable=not progress) as bar:
         for name, make, seed in jobs:
             bar.set_postfix_str(f"{name}, seed {seed}", refresh=False)
             records.append(run(make, task, seed=seed, name=name, progress=False,

@@ -25,7 +25,6 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from .._checks import check_positive_int
 from ..data.text import Vocab, one_hot
@@ -33,6 +32,7 @@ from ..layers.cells import CELLS, GATE_BLOCKS
 from ..layers.linear import Linear
 from ..layers.losses import softmax
 from ..train.loop import SequenceModel, TrainHistory, train_step
+from ..train.progress import progress_bar
 from ..train.tbptt import batchify, check_char_model, check_ids, evaluate_bpc, train_tbptt
 
 __all__ = ["LMData", "sample_lm_data", "n_params", "hidden_for_budget",
@@ -148,7 +148,7 @@ def train_lm(model: SequenceModel, train_ids, val_ids, V: int, optimizer, *,
     seen, val = [0], [evaluate_bpc(model, val_ids, V, val_batch_size)]
     loss, norm, times = [], [], []
     state, seconds, ok = None, 0.0, True  # from zeros once, for the pass
-    bar = tqdm(total=N * B, desc=desc, unit="char", unit_scale=True,
+    bar = progress_bar(total=N * B, desc=desc, unit="char", unit_scale=True,
                disable=not progress)
     for start, end in zip(edges[:-1], edges[1:], strict=True):
         stop = min(end, N - 1)  # the last row of the stream is only a target

@@ -25,7 +25,6 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from .._checks import check_positive_int
 from ..data.tasks import adding_problem
@@ -36,6 +35,7 @@ from ..layers.linear import Linear
 from ..layers.rnn import RNN
 from ..train.loop import SequenceModel, TrainHistory, train
 from ..train.optim import SGD
+from ..train.progress import progress_bar
 from .experiments import Task, run
 
 __all__ = ["recall_task", "GapSweep", "gap_sweep", "clipping_run"]
@@ -120,7 +120,7 @@ def gap_sweep(gaps, seeds=(0, 1, 2), *, n_symbols: int = 4, n_distractors: int |
     ``progress`` shows one bar over the training steps of all runs.
     """
     gaps, seeds = list(gaps), list(seeds)
-    bar = tqdm(total=len(gaps) * len(seeds) * steps, desc="gap sweep", disable=not progress)
+    bar = progress_bar(total=len(gaps) * len(seeds) * steps, desc="gap sweep", disable=not progress)
     acc = np.zeros((len(gaps), len(seeds)))
     signal = np.zeros(len(gaps))
     for i, gap in enumerate(gaps):

@@ -19,13 +19,13 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from .._checks import as_float_array, check_array, check_positive_int
 from ..layers.linear import Linear
 from ..layers.losses import mse, softmax, softmax_cross_entropy
 from ..layers.stack import PrefixedParams
 from .optim import clip_grad_norm, clip_grad_value, global_norm
+from .progress import progress_bar
 
 __all__ = ["LossResult", "SequenceModel", "TrainHistory", "TrainRecorder", "train_step", "train"]
 
@@ -167,7 +167,7 @@ class TrainRecorder:
         self.grad_norm = np.full(n_steps, np.nan)
         self.seconds = np.full(n_steps, np.nan)
         self.n = 0
-        self.bar = tqdm(total=n_steps, desc=desc, leave=leave, disable=not progress)
+        self.bar = progress_bar(total=n_steps, desc=desc, leave=leave, disable=not progress)
         self.every = max(1, n_steps // 200)  # refresh the loss shown about 200 times
         self.start = time.perf_counter()
 
