@@ -200,3 +200,50 @@ def test_the_checker_finds_boxes_and_shown_lines(tmp_path):
     assert [(inc.path.name, inc.options, inc.boxes) for inc in literalincludes(page)] == [
         ("m.py", {"pyobject": "C.f", "dedent": ""}, 0), ("m.py", {}, 2),
         ("m.py", {"lines": "7"}, 1), ("m.py", {}, 1), ("m.py", {}, 0)]
+
+
+# ---- the notebooks' own code cells ----------------------------------------------------------
+# Pages whose code cells are still to be wrapped to their box (issue 18): the list only
+# shrinks. Every other page is held to the same widths as the included package code.
+NOT_YET_WRAPPED = {
+    "01_activations", "01_rnn_basics", "03_jacobian_products", "04_gradient_clipping",
+    "04_vanishing_exploding", "06_lstm_in_practice", "07_gru", "07_gru_in_practice",
+    "08_deep_bidirectional", "09_char_lm", "10_char_lm_training", "ex6_1p_gru_vs_lstm",
+    "ex6_2p_numpy_lstm", "ex6_3_residual", "ex6_4_lstm_gradients", "ex6_5_gru_gradients",
+}
+_HIDDEN = {"remove-cell", "remove-input"}  # tags of cells whose source the page never shows
+
+
+def code_cells(page: Path) -> list[tuple[int, int, str]]:
+    """(index, boxes, source) of every code cell whose source the page shows, where boxes
+    is 1 inside a gated solution (``solution-start`` ... ``-end``, which spans cells)."""
+    found, gated = [], False
+    for i, cell in enumerate(json.loads(page.read_text(encoding="utf-8"))["cells"]):
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "markdown":
+            for m in filter(None, map(_FENCE.match, source.splitlines())):
+                gated = {"solution-start": True, "solution-end": False}.get(m["name"], gated)
+        elif cell["cell_type"] == "code" and not _HIDDEN & set(
+                cell.get("metadata", {}).get("tags", [])):
+            found.append((i, int(gated), source))
+    return found
+
+
+NOTEBOOK_PAGES = [p for p in PAGES if p.suffix == ".ipynb"]
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=lambda p: p.name)
+def test_code_cells_fit_their_code_box(page):
+    if page.stem in NOT_YET_WRAPPED:
+        pytest.skip(f"{page.stem}: code cells not yet wrapped to their box (issue 18)")
+    bad = [f"cell {i} ({width(line)} characters; its box shows {WIDTH - BOX_COST * boxes}): "
+           f"{line.strip()}"
+           for i, boxes, source in code_cells(page) for line in source.splitlines()
+           if width(line) > WIDTH - BOX_COST * boxes]
+    assert not bad, (f"{page.relative_to(ROOT).as_posix()} shows code lines wider than their "
+                     "box (break them; put a long comment above its statement):\n"
+                     + "\n".join(bad))
+
+
+def test_the_list_of_pages_not_yet_wrapped_only_names_pages():
+    assert NOT_YET_WRAPPED <= {p.stem for p in NOTEBOOK_PAGES}
