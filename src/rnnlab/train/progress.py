@@ -1,23 +1,19 @@
 """Progress bars for long computations: tqdm's, with widget ids that a fresh run repeats.
 
-In Jupyter, tqdm draws its bar with ipywidgets, and each widget gets a random id that is
-saved in the notebook; every run would then change a notebook that nobody edited. Here the
-ids are hashed from the bar's description and total and a per-kernel count of the bars made
-with them, so a fresh Run All saves the same ids, and a bar made again in the same kernel
-(a cell run twice) still gets new ones. Outside Jupyter this is tqdm's text bar.
+In Jupyter, tqdm draws its bar with ipywidgets, whose random ids would change a saved
+notebook on every run; here they come from ``rnnlab._widget_ids``, keyed by the bar's
+description and total, so a fresh Run All saves the same ids. Outside Jupyter this is
+tqdm's text bar.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter
-
 from tqdm import notebook
 from tqdm.auto import tqdm
 
-__all__ = ["progress_bar"]
+from .._widget_ids import widget_ids, with_ids
 
-_bars_made: Counter = Counter()  # bars made in this process, by (description, total)
+__all__ = ["progress_bar"]
 
 
 class _NotebookBar(notebook.tqdm):
@@ -28,23 +24,16 @@ class _NotebookBar(notebook.tqdm):
         super().__init__(*args, **kwargs)
 
     def status_printer(self, _file, total=None, desc=None, ncols=None):
-        from ipywidgets import HTML, FloatProgress, Layout
+        from ipywidgets import HTML, FloatProgress
 
         ids = self._ids
-        HTMLStyle = HTML.class_traits()["style"].klass  # noqa: N806 (a class)
-        ProgressStyle = FloatProgress.class_traits()["style"].klass  # noqa: N806
-
-        def html(part, value=""):
-            return HTML(value, model_id=ids(part), layout=Layout(model_id=ids(part + ".layout")),
-                        style=HTMLStyle(model_id=ids(part + ".style")))
-
-        bar = FloatProgress(min=0, max=total or 1, value=0 if total else 1,
-                            model_id=ids("bar"), layout=Layout(model_id=ids("bar.layout")),
-                            style=ProgressStyle(model_id=ids("bar.style")))
+        bar = with_ids(FloatProgress, ids, "bar", min=0, max=total or 1,
+                       value=0 if total else 1)
         if not total:
             bar.bar_style = "info"  # tqdm's look for a bar without a total
-        return notebook.TqdmHBox(children=[html("left", desc or ""), bar, html("right")],
-                                 model_id=ids("box"), layout=Layout(model_id=ids("box.layout")))
+        return with_ids(notebook.TqdmHBox, ids, "box",
+                        children=[with_ids(HTML, ids, "left", value=desc or ""), bar,
+                                  with_ids(HTML, ids, "right")])
 
 
 def progress_bar(*, total: int, desc: str = "", disable: bool = False, **kwargs):
@@ -53,11 +42,5 @@ def progress_bar(*, total: int, desc: str = "", disable: bool = False, **kwargs)
     docstring); elsewhere, and with ``disable=True``, it is tqdm's own."""
     if disable or not issubclass(tqdm, notebook.tqdm):
         return tqdm(total=total, desc=desc, disable=disable, **kwargs)
-    key = f"{desc}|{total}"
-    _bars_made[key] += 1
-    serial = _bars_made[key]
-
-    def ids(part: str) -> str:
-        return hashlib.sha256(f"progress|{key}|{serial}|{part}".encode()).hexdigest()[:32]
-
-    return _NotebookBar(total=total, desc=desc, ids=ids, **kwargs)
+    return _NotebookBar(total=total, desc=desc, ids=widget_ids(f"progress|{desc}|{total}"),
+                        **kwargs)

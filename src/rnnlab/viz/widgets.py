@@ -47,7 +47,7 @@ import itertools
 import json
 import math
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Integral, Real
 
@@ -56,6 +56,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+
+from .._widget_ids import widget_ids, with_ids
 
 __all__ = ["SliderFigure"]
 
@@ -213,32 +215,6 @@ def _uneven(values: list) -> bool:
 
 def _label(value) -> str:
     return format(value, "g") if isinstance(value, float) else str(value)
-
-
-# How many live views of each specification (a key of _spec_key) this process has made. It is
-# the one piece of module state: model ids are comm ids, which live as long as the kernel, so
-# the count of those handed out belongs to the process, like ipywidgets' own registry.
-_views_made: Counter[str] = Counter()
-
-
-def _model_id(spec: str, serial: int, part: str) -> str:
-    """The model id of one widget of a live view: 32 hex digits (the form of a random comm id)
-    hashed from the figure's specification, the view's serial number for that specification
-    in this kernel, and the widget's place in the view (``"image"``, ``"control.gamma.style"``)."""
-    return hashlib.sha256(f"{spec}|{serial}|{part}".encode()).hexdigest()[:32]
-
-
-def _with_ids(cls, ids: Callable[[str], str], part: str, **kwargs):
-    """``cls(**kwargs)`` with model id ``ids(part)``, and its ``layout`` and ``style`` (widgets
-    too, which ipywidgets would otherwise create with random ids) built here as
-    ``ids(part + ".layout")`` and ``ids(part + ".style")`` from the dicts given for them."""
-    traits = cls.class_traits()
-    for name in ("layout", "style"):
-        if name in traits:
-            given = kwargs.get(name) or {}
-            if isinstance(given, Mapping):
-                kwargs[name] = traits[name].klass(model_id=ids(f"{part}.{name}"), **given)
-    return cls(model_id=ids(part), **kwargs)
 
 
 class SliderFigure:
@@ -534,7 +510,7 @@ class SliderFigure:
         style = {"description_width": label_width}
         layout = {"width": f"{width}px", "max_width": "100%"}
         if self._is_choice(name):  # its label in the sliders' label column, buttons beside
-            return _with_ids(
+            return with_ids(
                 widgets.ToggleButtons, ids, part,
                 options=[(_label(v), v) for v in self.values[name]], value=value,
                 tooltips=[f"{label} = {_label(v)}" for v in self.values[name]],
@@ -545,15 +521,15 @@ class SliderFigure:
             common = {"value": value, "description": label, "continuous_update": False,
                       "style": style, "layout": layout}
             if kind == "log":
-                return _with_ids(widgets.FloatLogSlider, ids, part, base=10,
+                return with_ids(widgets.FloatLogSlider, ids, part, base=10,
                                  min=math.log10(low), max=math.log10(high), step=step,
                                  readout_format=".3g", **common)
             if step == 1 and all(isinstance(v, Integral) for v in (low, high, *self.values[name])):
-                return _with_ids(widgets.IntSlider, ids, part, min=low, max=high, step=1,
+                return with_ids(widgets.IntSlider, ids, part, min=low, max=high, step=1,
                                  **common)
-            return _with_ids(widgets.FloatSlider, ids, part, min=low, max=high, step=step,
+            return with_ids(widgets.FloatSlider, ids, part, min=low, max=high, step=step,
                              readout_format=".3g", **common)
-        return _with_ids(
+        return with_ids(
             widgets.SelectionSlider, ids, part,
             options=[(_label(v), v) for v in self.values[name]], value=value,
             description=label, continuous_update=True, style=style, layout=layout)
@@ -599,28 +575,23 @@ class SliderFigure:
         """The live view: the controls under an ``Image`` redrawn in the kernel, and a status
         line (a note when no kernel holds the slider; "computing ..." for a slow frame).
 
-        Its widgets' model ids are :func:`_model_id` of the figure's specification and the
-        number of live views of that specification made before in this kernel: the same in
+        Its widgets' model ids are :func:`widget_ids` of the figure's specification and
+        the number of live views of that specification made before in this kernel: the same in
         every fresh run, new for a second run of the cell."""
         if self._widget is None:
             import ipywidgets as widgets
 
-            spec = self._spec_key()
-            serial = _views_made[spec]
-            _views_made[spec] += 1
-
-            def ids(part: str) -> str:
-                return _model_id(spec, serial, part)
+            ids = widget_ids(self._spec_key())
 
             width, height = self.size_px
             label_width = f"{max(len(s) for s in self.labels.values()) * 0.6 + 0.5:.1f}em"
             controls = {n: self._live_control(n, label_width, ids) for n in self.names}
-            image = _with_ids(widgets.Image, ids, "image", value=self.render(**self.initial),
+            image = with_ids(widgets.Image, ids, "image", value=self.render(**self.initial),
                               format="svg+xml" if self.fmt == "svg" else "png",
                               layout={"width": f"{width}px", "height": "auto",
                                       "max_width": "100%"})
-            status = _with_ids(widgets.HTML, ids, "status", value=_LIVE_NOTE)
-            notes = [_with_ids(
+            status = with_ids(widgets.HTML, ids, "status", value=_LIVE_NOTE)
+            notes = [with_ids(
                 widgets.HTML, ids, f"note.{n}",
                 value=f"<small>{_escape(self.labels[n])}: uneven steps: "
                 f"{' · '.join(_escape(_label(v)) for v in self.values[n])}</small>",
@@ -641,12 +612,12 @@ class SliderFigure:
             for c in controls.values():
                 c.observe(update, names="value")
             self._controls, self._image, self._status = controls, image, status
-            rows = [_with_ids(widgets.HBox, ids, f"row.{n}", children=[_with_ids(
+            rows = [with_ids(widgets.HBox, ids, f"row.{n}", children=[with_ids(
                         widgets.HTML, ids, f"row.{n}.label",
                         value=f'<div style="text-align:right">{_escape(self.labels[n])}</div>',
                         layout={"width": label_width, "margin": "0 8px 0 2px"}), c])
                     if self._is_choice(n) else c for n, c in controls.items()]
-            self._widget = _with_ids(widgets.VBox, ids, "view",
+            self._widget = with_ids(widgets.VBox, ids, "view",
                                      children=[image, *rows, *notes, status],
                                      layout={"width": f"{width + 16}px", "max_width": "100%"})
         return self._widget
