@@ -110,8 +110,8 @@ references: venv
 
 # ---- tests (make test runs them all, in this order) ---------------------------------------
 lint: venv
-	$(call section,"1/7 ruff check src tests benchmarks _ext")
-	$(BIN)/ruff check src tests benchmarks _ext
+	$(call section,"1/7 ruff check src tests benchmarks _ext chapters")
+	$(BIN)/ruff check src tests benchmarks _ext chapters
 
 unit: venv
 	$(call section,"2/7 unit tests of rnnlab (pytest tests/)")
