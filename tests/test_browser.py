@@ -1,26 +1,26 @@
 """The built book in a real browser, offline: Debian's Chromium driven by Playwright over
 ``_build/html`` served on 127.0.0.1, with every non-local request blocked.
 
-For every page in ``_toc.yml``: no page errors and no console errors, no attempt to reach
-the network, every image loaded, every formula typeset by the locally served MathJax. On the
-notebook pages: the page shows exactly as many slider players as its notebook's sources
-create ``SliderFigure``s (counted from the sources, so a slider whose output was cleared
-fails here instead of dropping out), every player has more than one frame, its frame is never
-stretched and its note for Jupyter front ends is hidden, and dragging each one, stepping each
-of its range inputs with the keyboard and clicking another button of each choice changes the
-displayed frame; a player stays a light card in the dark theme; and an exercise solution
-dropdown opens.
+Every page in ``_toc.yml`` is opened twice, each time in a fresh context with nothing cached:
+at a desktop (1280 px) and at a phone (390 px) width. Each time: no page errors and no console
+errors, no attempt to reach the network, every image loaded, every formula typeset by the
+locally served MathJax; and, with every dropdown and hidden cell opened, what a reader sees has
+no raw Markdown table rows, raw TeX, MyST roles, labels or directive options in the text
+(outside code and typeset formulas), no image and no other element running past the column
+unless it scrolls, and Chinese text marked ``lang="zh-Hans"``. At the desktop width every
+display equation fits its column; at the phone width one that does not sits in a horizontal
+scroll container. The desktop visit also weighs the page: at most 3 MB on a first visit
+(`make browser` prints a table of every page, search and genindex included).
 
-What a reader sees is checked too, on every page at a desktop (1280 px) and a phone (390 px)
-width with every dropdown and hidden cell opened: no raw Markdown table rows, raw TeX, MyST
-roles, labels or directive options in the text (outside code and typeset formulas); at the
-desktop width every display equation fits its column, and at the phone width one that does
-not sits in a horizontal scroll container; no image and no other element runs past the
-column unless it scrolls.
-
-And what a reader downloads: every page, opened with an empty cache, downloads at most 3 MB
-(`make browser` prints a table of every page); icons are drawn from the theme's webfont, without
-FontAwesome's JavaScript; a search lists the glossary once.
+On the notebook pages: the page shows exactly as many slider players as its notebook's sources
+create ``SliderFigure``s (counted from the sources, so a slider whose output was cleared fails
+here instead of dropping out); every player sits in a numbered figure that a link on the page
+leads to, after a "Try this" prompt; it has more than one frame, its frame is never stretched
+and its note for Jupyter front ends is hidden; and dragging it, stepping each of its range
+inputs with the keyboard and clicking another button of each choice changes the displayed
+frame. A player stays a light card in the dark theme, and an exercise solution dropdown opens.
+Icons are drawn from the theme's webfont, without FontAwesome's JavaScript; a search lists the
+glossary once.
 
 Run by ``make test`` after the clean build (``pytest -m browser``; ``make browser`` builds
 first). The tests fail when ``_build/html`` is missing or older than a page's source: they
@@ -142,20 +142,30 @@ def browser():
 
 
 class Visit:
-    """One page load with everything the page reported: console errors, page errors and
-    the non-local requests that were blocked."""
+    """One page load in a fresh browser context (nothing cached) with everything the page
+    reported: console errors, page errors, the non-local requests that were blocked, and the
+    bytes received per URL."""
 
-    def __init__(self, browser, base: str, path: str):
-        self.base = base
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, base: str, path: str, width: int = 1280):
+        self.base, self.path = base, path
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.blocked: list[str] = []
-        self.context.route("**/*", self._route)
+        self.context.route("**/*", self._route)  # routing also turns the HTTP cache off
         self.page = self.context.new_page()
         self.console: list[str] = []
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.console.append(m.text) if m.type == "error"
                      else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.urls: dict[str, str] = {}  # request id -> URL
+        self.received: dict[str, int] = {}  # URL -> bytes received
+        self.pending: set[str] = set()
+        cdp = self.context.new_cdp_session(self.page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        cdp.on("Network.requestWillBeSent", self._sent)
+        cdp.on("Network.loadingFinished", self._finished)
+        cdp.on("Network.loadingFailed", lambda e: self.pending.discard(e["requestId"]))
         self.page.goto(f"{base}/{path}.html", wait_until="load")
 
     def _route(self, route):
@@ -166,6 +176,40 @@ class Visit:
             self.blocked.append(route.request.url)
             route.abort()
 
+    def _sent(self, e):
+        if e["request"]["url"].startswith(("http:", "https:")):
+            self.urls[e["requestId"]] = e["request"]["url"]
+            self.pending.add(e["requestId"])
+
+    def _finished(self, e):
+        if e["requestId"] in self.urls:
+            self.received[self.urls[e["requestId"]]] = int(e["encodedDataLength"])
+            self.pending.discard(e["requestId"])
+
+    def typeset(self) -> int:
+        """Wait for MathJax (served from _static/mathjax) to typeset the page's formulas;
+        return how many formulas the page has."""
+        n_math = self.page.locator(".math").count()
+        if n_math:
+            self.page.wait_for_function(
+                "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                timeout=30_000)
+            self.page.evaluate("() => MathJax.startup.promise")
+        return n_math
+
+    def settle(self):
+        """Wait for the fonts, then until no request has been in flight for half a second
+        (at most 20 s)."""
+        self.page.evaluate("() => document.fonts.ready.then(() => true)")
+        quiet = 0
+        for _ in range(200):
+            self.page.wait_for_timeout(100)
+            quiet = quiet + 1 if not self.pending else 0
+            if quiet >= 5:
+                break
+        assert not self.pending, (f"{self.path}: requests still in flight: "
+                                  f"{[self.urls[r] for r in self.pending]}")
+
     def close(self):
         self.context.close()
 
@@ -174,8 +218,8 @@ class Visit:
 def visit(browser, server):
     opened: list[Visit] = []
 
-    def _open(path: str) -> Visit:
-        v = Visit(browser, server, path)
+    def _open(path: str, width: int = 1280) -> Visit:
+        v = Visit(browser, server, path, width)
         opened.append(v)
         return v
 
@@ -200,28 +244,29 @@ def _unexpected(messages: list[str], allowed: list[tuple[str, str]]) -> list[str
     return [m for m in messages if not any(sub in m for sub, _reason in allowed)]
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_page_loads_offline_without_errors(visit, path):
-    v = visit(path)
-    page = v.page
-    # formulas: wait for MathJax (served from _static/mathjax) to finish typesetting
-    n_math = page.locator(".math").count()
-    if n_math:
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                               timeout=30_000)
-        page.evaluate("() => MathJax.startup.promise")
-        typeset = page.locator(".math mjx-container").count()
-        assert typeset == n_math, f"{path}: MathJax typeset {typeset} of {n_math} formulas"
-        assert page.locator("mjx-merror").count() == 0, f"{path}: a formula has a TeX error"
+def _load_problems(v: Visit) -> list[str]:
+    """What went wrong loading the page: a formula MathJax did not typeset or could not
+    parse, an image that did not load, a request for the network, a page or console error."""
+    page, problems = v.page, []
+    n_math = v.typeset()
+    typeset = page.locator(".math mjx-container").count()
+    if typeset != n_math:
+        problems.append(f"MathJax typeset {typeset} of {n_math} formulas")
+    if page.locator("mjx-merror").count():
+        problems.append("a formula has a TeX error")
     images = page.evaluate(
         "() => Array.from(document.images).map(i => [i.currentSrc.slice(0, 80), i.complete,"
         " i.naturalWidth])")
     broken = [src for src, complete, width in images if not complete or width == 0]
-    assert not broken, f"{path}: images that did not load: {broken}"
-    assert not v.blocked, f"{path}: the page tried to reach the network: {v.blocked}"
-    assert not _unexpected(v.errors, ALLOWED_PAGE_ERRORS), f"{path}: page errors: {v.errors}"
-    assert not _unexpected(v.console, ALLOWED_CONSOLE_ERRORS), (
-        f"{path}: console errors: {v.console}")
+    if broken:
+        problems.append(f"images that did not load: {broken}")
+    if v.blocked:
+        problems.append(f"the page tried to reach the network: {v.blocked}")
+    if errors := _unexpected(v.errors, ALLOWED_PAGE_ERRORS):
+        problems.append(f"page errors: {errors}")
+    if console := _unexpected(v.console, ALLOWED_CONSOLE_ERRORS):
+        problems.append(f"console errors: {console}")
+    return problems
 
 
 def test_the_book_has_math_and_a_slider(visit):
@@ -248,14 +293,46 @@ PLAYER_GRID = """root => {
 CONTROLS = "input.rnnlab-slider-input, .rnnlab-slider-choices"
 
 
+# For every slider player: the number in the caption of the <figure> around it, the figure's
+# id, how many links on the page lead to that id, and whether a "Try
+# this" admonition comes before the figure and after the previous slider's figure.
+SLIDER_FIGURES = """() => {
+  const tries = Array.from(document.querySelectorAll(".admonition")).filter(a =>
+    a.querySelector(".admonition-title")?.textContent.trim() === "Try this");
+  const before = (a, b) => Boolean(a.compareDocumentPosition(b) &
+                                   Node.DOCUMENT_POSITION_FOLLOWING);
+  let previous = null;
+  return Array.from(document.querySelectorAll(".rnnlab-slider")).map(s => {
+    const fig = s.closest("figure");
+    const number = fig?.querySelector("figcaption .caption-number")?.textContent.trim() || "";
+    const refs = fig && fig.id ? document.querySelectorAll(`a[href="#${fig.id}"]`).length
+                               : 0;
+    const prompt = fig ? tries.some(t => before(t, fig) && (!previous || before(previous, t)))
+                       : false;
+    previous = fig || s;
+    return {number, id: fig?.id || "", refs, prompt};
+  });
+}"""
+
+
 @pytest.mark.parametrize("path", list(SLIDER_PAGES))
-def test_dragging_a_slider_changes_the_figure(visit, path):
+def test_sliders_are_numbered_figures_that_respond(visit, path):
+    """Every slider player sits in a numbered figure ("Fig. 6" in its caption), a link on
+    the page leads to it, and a "Try this" admonition comes before it (and after the
+    slider before it). Dragging it, stepping each range input with the keyboard and
+    clicking another button of each choice changes its frame."""
     page = visit(path).page
     sliders = page.locator(".rnnlab-slider")
     expected = SLIDER_PAGES[path]
     assert sliders.count() == expected, (
         f"{path}: the notebook's sources create {expected} SliderFigure(s) but the page "
         f"shows {sliders.count()} slider player(s)")
+    figures = page.evaluate(SLIDER_FIGURES)
+    bad = [f"slider {i}: {what}" for i, f in enumerate(figures) for what, wrong in (
+        ("not in a figure with a numbered caption", not f["number"].startswith("Fig.")),
+        (f"no link on the page leads to figure {f['id']!r}", not f["refs"]),
+        ("no 'Try this' admonition before it", not f["prompt"])) if wrong]
+    assert not bad, f"{path}:\n" + "\n".join(bad)
     SHOTS.mkdir(parents=True, exist_ok=True)
     for i in range(sliders.count()):
         slider = sliders.nth(i)
@@ -327,43 +404,6 @@ def test_dragging_a_slider_changes_the_figure(visit, path):
             assert img.evaluate("i => i.complete && i.naturalWidth > 0"), (
                 "new frame did not load")
         slider.screenshot(path=str(SHOTS / f"{Path(path).name}-slider-{i}.png"))
-
-
-# For every slider player: the number in the caption of the <figure> around it, the figure's
-# id, how many links on the page lead to that id, and whether a "Try
-# this" admonition comes before the figure and after the previous slider's figure.
-SLIDER_FIGURES = """() => {
-  const tries = Array.from(document.querySelectorAll(".admonition")).filter(a =>
-    a.querySelector(".admonition-title")?.textContent.trim() === "Try this");
-  const before = (a, b) => Boolean(a.compareDocumentPosition(b) &
-                                   Node.DOCUMENT_POSITION_FOLLOWING);
-  let previous = null;
-  return Array.from(document.querySelectorAll(".rnnlab-slider")).map(s => {
-    const fig = s.closest("figure");
-    const number = fig?.querySelector("figcaption .caption-number")?.textContent.trim() || "";
-    const refs = fig && fig.id ? document.querySelectorAll(`a[href="#${fig.id}"]`).length
-                               : 0;
-    const prompt = fig ? tries.some(t => before(t, fig) && (!previous || before(previous, t)))
-                       : false;
-    previous = fig || s;
-    return {number, id: fig?.id || "", refs, prompt};
-  });
-}"""
-
-
-@pytest.mark.parametrize("path", list(SLIDER_PAGES))
-def test_every_slider_is_a_numbered_figure(visit, path):
-    """Every slider player sits in a numbered figure ("Fig. 6" in its caption), a link on
-    the page leads to it, and a "Try this" admonition comes before it (and after the
-    slider before it)."""
-    figures = visit(path).page.evaluate(SLIDER_FIGURES)
-    assert len(figures) == SLIDER_PAGES[path], (
-        f"{path}: {len(figures)} slider player(s), {SLIDER_PAGES[path]} in the sources")
-    bad = [f"slider {i}: {what}" for i, f in enumerate(figures) for what, wrong in (
-        ("not in a figure with a numbered caption", not f["number"].startswith("Fig.")),
-        (f"no link on the page leads to figure {f['id']!r}", not f["refs"]),
-        ("no 'Try this' admonition before it", not f["prompt"])) if wrong]
-    assert not bad, f"{path}:\n" + "\n".join(bad)
 
 
 def test_sliders_are_light_cards_in_dark_mode(browser, server):
@@ -504,28 +544,36 @@ RENDERING_DEFECTS = r"""fit => {
 }"""
 
 
-@pytest.mark.parametrize("width", list(WIDTHS))
-@pytest.mark.parametrize("path", PAGES)
-def test_page_renders_as_text_and_formulas(browser, server, path, width):
-    context = browser.new_context(viewport={"width": WIDTHS[width], "height": 900})
-    try:
-        page = context.new_page()
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-            server) or route.request.url.startswith(("data:", "blob:")) else route.abort())
-        page.goto(f"{server}/{path}.html", wait_until="load")
-        if page.locator(".math").count():
-            page.wait_for_function(
-                "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                timeout=30_000)
-            page.evaluate("() => MathJax.startup.promise")
-        page.evaluate(OPEN_EVERYTHING)
-        page.wait_for_timeout(200)  # the toggle buttons animate open
-        defects = page.evaluate(RENDERING_DEFECTS, width == "desktop")
-    finally:
-        context.close()
-    assert not defects, (f"{path} at {WIDTHS[width]} px: {len(defects)} rendering defect(s):\n  "
-                         + "\n  ".join(defects[:30]))
+def _rendering_defects(v: Visit, fit: bool) -> list[str]:
+    """The rendering defects of a loaded, typeset page, with every dropdown and hidden cell
+    opened; `fit`: display equations must fit their column (else they may scroll)."""
+    v.page.evaluate(OPEN_EVERYTHING)
+    v.page.wait_for_timeout(200)  # the toggle buttons animate open
+    return v.page.evaluate(RENDERING_DEFECTS, fit)
 
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_at_desktop_width(visit, path):
+    """Every page, on a first visit at 1280 px: it loads offline without errors with every
+    formula typeset and every image loaded; it downloads at most 3 MB (its row of the table
+    `make browser` prints); and with every dropdown opened it renders as text and formulas,
+    every display equation fitting its column."""
+    v = visit(path, WIDTHS["desktop"])
+    problems = _load_problems(v)
+    problems += _weight_problems(v, WEIGHT_PAGES.index(path))
+    problems += _rendering_defects(v, fit=True)
+    assert not problems, (f"{path} at {WIDTHS['desktop']} px: {len(problems)} problem(s):\n  "
+                          + "\n  ".join(problems[:30]))
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_on_a_phone(visit, path):
+    """Every page at 390 px: it loads without errors and, with every dropdown opened,
+    renders as text and formulas; a display equation wider than the column scrolls."""
+    v = visit(path, WIDTHS["phone"])
+    problems = _load_problems(v) + _rendering_defects(v, fit=False)
+    assert not problems, (f"{path} at {WIDTHS['phone']} px: {len(problems)} problem(s):\n  "
+                          + "\n  ".join(problems[:30]))
 
 
 def test_search_finds_a_chapter(visit):
@@ -619,75 +667,36 @@ FIRST_VISIT_LIMIT = 3_000_000
 WEIGHT_PAGES = [*PAGES, "search", "genindex"]
 
 
-def _first_visit(browser, base: str, path: str) -> tuple[dict[str, int], list[str]]:
-    """Bytes received per URL for one page opened in a fresh context with the cache off,
-    until the page has loaded, MathJax has typeset and no request has been in flight for
-    half a second; and the URLs of any request that left the test server."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-        urls: dict[str, str] = {}
-        received: dict[str, int] = {}
-        pending: set[str] = set()
-
-        def sent(e):
-            if e["request"]["url"].startswith(("http:", "https:")):
-                urls[e["requestId"]] = e["request"]["url"]
-                pending.add(e["requestId"])
-
-        def finished(e):
-            if e["requestId"] in urls:
-                received[urls[e["requestId"]]] = int(e["encodedDataLength"])
-                pending.discard(e["requestId"])
-
-        cdp.on("Network.requestWillBeSent", sent)
-        cdp.on("Network.loadingFinished", finished)
-        cdp.on("Network.loadingFailed", lambda e: pending.discard(e["requestId"]))
-        page.goto(f"{base}/{path}.html", wait_until="load")
-        if page.locator(".math").count():
-            page.wait_for_function(
-                "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                timeout=30_000)
-            page.evaluate("() => MathJax.startup.promise")
-        page.evaluate("() => document.fonts.ready.then(() => true)")
-        quiet = 0
-        for _ in range(200):  # at most 20 s
-            page.wait_for_timeout(100)
-            quiet = quiet + 1 if not pending else 0
-            if quiet >= 5:
-                break
-        assert not pending, f"{path}: requests still in flight: {[urls[r] for r in pending]}"
-    finally:
-        context.close()
-    outside = [u for u in urls.values() if not u.startswith(base)]
-    return received, outside
-
-
 FIRST_VISIT_ROWS = SHOTS / "first-visit"  # one row per page; `make browser` prints them
 
 
-@pytest.mark.parametrize("index, path", list(enumerate(WEIGHT_PAGES)),
-                         ids=[p for p in WEIGHT_PAGES])
-def test_first_visit_downloads_at_most_3_mb(browser, server, index, path):
-    """Record what the page downloads on a first visit (a row of the table `make browser`
-    prints), and fail if it is over 3 MB or if any request left the test server."""
-    received, outside = _first_visit(browser, server, path)
-    total = sum(received.values())
-    url, size = max(received.items(), key=lambda kv: kv[1])
+def _weight_problems(v: Visit, index: int) -> list[str]:
+    """Once the page has settled: write its row of the first-visit table (the file name
+    keeps the toc order when the rows are listed, and each test process writes its own
+    rows, so the table is whole however the tests are spread) and say if it is over 3 MB."""
+    v.settle()
+    total = sum(v.received.values())
+    url, size = max(v.received.items(), key=lambda kv: kv[1])
     largest = urlsplit(url).path.removeprefix("/")
     FIRST_VISIT_ROWS.mkdir(parents=True, exist_ok=True)
-    # the file name keeps the toc order when the rows are listed; each test process writes
-    # its own rows, so the table is whole however the tests are spread over processes
     (FIRST_VISIT_ROWS / f"{index:03d}.txt").write_text(
-        f"{path:36} {total / 1e6:5.2f} {len(received):4d}   {largest} ({size / 1e6:.2f} MB)\n",
-        encoding="utf-8")
-    assert not outside, f"requests that left the test server: {outside}"
-    assert total <= FIRST_VISIT_LIMIT, (
-        f"{path}: {total / 1e6:.2f} MB on a first visit, over "
-        f"{FIRST_VISIT_LIMIT / 1e6:.0f} MB (see _ext/page_weight.py for what a page loads)")
+        f"{v.path:36} {total / 1e6:5.2f} {len(v.received):4d}   {largest} "
+        f"({size / 1e6:.2f} MB)\n", encoding="utf-8")
+    if total <= FIRST_VISIT_LIMIT:
+        return []
+    return [f"{total / 1e6:.2f} MB on a first visit, over {FIRST_VISIT_LIMIT / 1e6:.0f} MB "
+            "(see _ext/page_weight.py for what a page loads)"]
+
+
+@pytest.mark.parametrize("path", WEIGHT_PAGES[len(PAGES):])
+def test_first_visit_downloads_at_most_3_mb(visit, path):
+    """The pages outside the toc (the pages in it are weighed by the desktop test)."""
+    v = visit(path)
+    v.typeset()
+    problems = _weight_problems(v, WEIGHT_PAGES.index(path))
+    if v.blocked:
+        problems.append(f"requests that left the test server: {v.blocked}")
+    assert not problems, f"{path}: " + "; ".join(problems)
 
 
 def test_repository_and_launch_buttons_follow_the_repository_setting(visit):
