@@ -203,9 +203,7 @@ def test_the_checker_finds_boxes_and_shown_lines(tmp_path):
 
 
 # ---- the notebooks' own code cells ----------------------------------------------------------
-# Pages whose code cells are still to be wrapped to their box (issue 18): the list only
-# shrinks. Every other page is held to the same widths as the included package code.
-NOT_YET_WRAPPED = {"01_rnn_basics", "04_vanishing_exploding", "07_gru_in_practice"}
+# Held to the same widths as the included package code.
 _HIDDEN = {"remove-cell", "remove-input"}  # tags of cells whose source the page never shows
 
 
@@ -229,8 +227,6 @@ NOTEBOOK_PAGES = [p for p in PAGES if p.suffix == ".ipynb"]
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=lambda p: p.name)
 def test_code_cells_fit_their_code_box(page):
-    if page.stem in NOT_YET_WRAPPED:
-        pytest.skip(f"{page.stem}: code cells not yet wrapped to their box (issue 18)")
     bad = [f"cell {i} ({width(line)} characters; its box shows {WIDTH - BOX_COST * boxes}): "
            f"{line.strip()}"
            for i, boxes, source in code_cells(page) for line in source.splitlines()
@@ -240,5 +236,15 @@ def test_code_cells_fit_their_code_box(page):
                      + "\n".join(bad))
 
 
-def test_the_list_of_pages_not_yet_wrapped_only_names_pages():
-    assert NOT_YET_WRAPPED <= {p.stem for p in NOTEBOOK_PAGES}
+def test_code_cells_knows_hidden_cells_and_solutions(tmp_path):
+    """The checker of the notebooks' cells: a hidden cell is skipped, a cell between
+    ``solution-start`` and ``solution-end`` (in other cells) sits in one box."""
+    def cell(kind, source, tags=()):
+        return {"cell_type": kind, "source": source, "metadata": {"tags": list(tags)}}
+    page = tmp_path / "page.ipynb"
+    page.write_text(json.dumps({"cells": [
+        cell("code", "a = 1"), cell("code", "b = 2", ["remove-input"]),
+        cell("markdown", "```{solution-start} ex\n```"), cell("code", ["c = 3\n", "d = 4"]),
+        cell("markdown", "```{solution-end}\n```"), cell("code", "e = 5", ["hide-input"])]}),
+        encoding="utf-8")
+    assert code_cells(page) == [(0, 0, "a = 1"), (3, 1, "c = 3\nd = 4"), (5, 0, "e = 5")]
