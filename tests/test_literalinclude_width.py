@@ -5,7 +5,8 @@ ruff allows the package 100 characters; the book's boxes show fewer.
 At 1280 px a code box in the page's column shows 77 characters of its 14 px monospace (a
 78th already overflows it by 3 px in Chromium with DejaVu Sans Mono). Inside an admonition,
 dropdown, exercise or solution the box is 67 px narrower -- the box's border, padding and
-margins -- so 8 characters fewer, 69, for each enclosing box.
+margins -- so 8 characters fewer, 69, for each enclosing box. A notebook cell tagged
+``hide-input`` shows its code, once opened, in a fold 2 characters narrower still.
 
 For every ``{literalinclude}`` in a page of the toc, this test takes the lines the build
 shows -- the ``:pyobject:`` (found with ``ast``, from its first decorator to its last line,
@@ -35,6 +36,7 @@ pytestmark = pytest.mark.hygiene
 
 WIDTH = 77  # characters a code box in the page's column shows at 1280 px
 BOX_COST = 8  # characters fewer inside each admonition, dropdown, exercise or solution
+FOLD_COST = 2  # characters fewer in the fold of a cell tagged hide-input
 
 # A fence line: backticks or colons, then a directive name in braces and its argument, or
 # nothing (a closing fence), or a language (a plain code block).
@@ -97,6 +99,35 @@ def literalincludes(page: Path) -> list[Include]:
                                      boxes))
             gated = {"solution-start": True, "solution-end": False}.get(name, gated)
             stack.append((fence, name))
+    return found
+
+
+def code_blocks(page: Path) -> list[tuple[int, str]]:
+    """(boxes, line) for every line of a fenced code block written in the page's markdown
+    (```` ```python ````, ``{code-block}``, ``{code}``; a directive's options skipped), with
+    the boxes around it counted as for ``literalincludes``."""
+    found, gated = [], False
+    for text in _markdown(page):
+        stack = []  # (fence, directive name) open here
+        code = options = False  # inside a code block; still in its options
+        for line in text.splitlines():
+            m = _FENCE.match(line)
+            if m and stack and m["fence"][0] == stack[-1][0][0] and m["name"] is None \
+                    and len(m["fence"]) >= len(stack[-1][0]) and not m["rest"].strip():
+                stack.pop()  # the closing fence of the innermost block
+                code = False
+            elif code:
+                options = options and bool(_OPTION.match(line))
+                if not options:
+                    boxes = gated + sum(n not in _LITERAL for _, n in stack[:-1])
+                    found.append((boxes, line))
+            elif m and not (stack and stack[-1][1] in _LITERAL):
+                name = m["name"]
+                gated = {"solution-start": True, "solution-end": False}.get(name, gated)
+                stack.append((m["fence"], name))
+                code = name in {"code-block", "code"} or (name is None
+                                                          and bool(m["rest"].strip()))
+                options = name is not None
     return found
 
 
@@ -208,17 +239,19 @@ _HIDDEN = {"remove-cell", "remove-input"}  # tags of cells whose source the page
 
 
 def code_cells(page: Path) -> list[tuple[int, int, str]]:
-    """(index, boxes, source) of every code cell whose source the page shows, where boxes
-    is 1 inside a gated solution (``solution-start`` ... ``-end``, which spans cells)."""
+    """(index, columns, source) of every code cell whose source the page shows, where
+    columns is what its code box shows: fewer inside a gated solution (``solution-start``
+    ... ``-end``, which spans cells) and in the fold of a ``hide-input`` cell."""
     found, gated = [], False
     for i, cell in enumerate(json.loads(page.read_text(encoding="utf-8"))["cells"]):
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        tags = set(cell.get("metadata", {}).get("tags", []))
         if cell["cell_type"] == "markdown":
             for m in filter(None, map(_FENCE.match, source.splitlines())):
                 gated = {"solution-start": True, "solution-end": False}.get(m["name"], gated)
-        elif cell["cell_type"] == "code" and not _HIDDEN & set(
-                cell.get("metadata", {}).get("tags", [])):
-            found.append((i, int(gated), source))
+        elif cell["cell_type"] == "code" and not _HIDDEN & tags:
+            columns = WIDTH - BOX_COST * gated - FOLD_COST * ("hide-input" in tags)
+            found.append((i, columns, source))
     return found
 
 
@@ -227,18 +260,37 @@ NOTEBOOK_PAGES = [p for p in PAGES if p.suffix == ".ipynb"]
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=lambda p: p.name)
 def test_code_cells_fit_their_code_box(page):
-    bad = [f"cell {i} ({width(line)} characters; its box shows {WIDTH - BOX_COST * boxes}): "
-           f"{line.strip()}"
-           for i, boxes, source in code_cells(page) for line in source.splitlines()
-           if width(line) > WIDTH - BOX_COST * boxes]
+    bad = [f"cell {i} ({width(line)} characters; its box shows {columns}): {line.strip()}"
+           for i, columns, source in code_cells(page) for line in source.splitlines()
+           if width(line) > columns]
     assert not bad, (f"{page.relative_to(ROOT).as_posix()} shows code lines wider than their "
                      "box (break them; put a long comment above its statement):\n"
                      + "\n".join(bad))
 
 
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_code_blocks_in_the_text_fit_their_code_box(page):
+    bad = [f"({width(line)} characters; its box shows {WIDTH - BOX_COST * boxes}): "
+           f"{line.strip()}"
+           for boxes, line in code_blocks(page) if width(line) > WIDTH - BOX_COST * boxes]
+    assert not bad, (f"{page.relative_to(ROOT).as_posix()} shows code lines in its text "
+                     "wider than their box:\n" + "\n".join(bad))
+
+
+def test_code_blocks_are_found_with_their_boxes(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("\n".join([
+        "```python", "a = 1", "```", "````{dropdown} A box", "```{code-block} python",
+        ":caption: c", "", "b = 2", "```", "````", "```{math}", "x", "```",
+        "```{solution-start} ex", "```", "```", "c = 3", "```", "```{solution-end}", "```"]),
+        encoding="utf-8")
+    assert code_blocks(page) == [(0, "a = 1"), (1, ""), (1, "b = 2")]
+
+
 def test_code_cells_knows_hidden_cells_and_solutions(tmp_path):
     """The checker of the notebooks' cells: a hidden cell is skipped, a cell between
-    ``solution-start`` and ``solution-end`` (in other cells) sits in one box."""
+    ``solution-start`` and ``solution-end`` (in other cells) sits in one box, and a
+    ``hide-input`` cell in a fold."""
     def cell(kind, source, tags=()):
         return {"cell_type": kind, "source": source, "metadata": {"tags": list(tags)}}
     page = tmp_path / "page.ipynb"
@@ -247,4 +299,5 @@ def test_code_cells_knows_hidden_cells_and_solutions(tmp_path):
         cell("markdown", "```{solution-start} ex\n```"), cell("code", ["c = 3\n", "d = 4"]),
         cell("markdown", "```{solution-end}\n```"), cell("code", "e = 5", ["hide-input"])]}),
         encoding="utf-8")
-    assert code_cells(page) == [(0, 0, "a = 1"), (3, 1, "c = 3\nd = 4"), (5, 0, "e = 5")]
+    assert code_cells(page) == [(0, WIDTH, "a = 1"), (3, WIDTH - BOX_COST, "c = 3\nd = 4"),
+                                (5, WIDTH - FOLD_COST, "e = 5")]
