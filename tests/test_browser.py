@@ -8,9 +8,10 @@ locally served MathJax; and, with every dropdown and hidden cell opened, what a 
 no raw Markdown table rows, raw TeX, MyST roles, labels or directive options in the text
 (outside code and typeset formulas), no image and no other element running past the column
 unless it scrolls, and Chinese text marked ``lang="zh-Hans"``. At the desktop width every
-display equation fits its column; at the phone width one that does not sits in a horizontal
-scroll container. The desktop visit also weighs the page: at most 3 MB on a first visit
-(`make browser` prints a table of every page, search and genindex included).
+display equation fits its column and no code box scrolls sideways (a cell's output may); at
+the phone width an equation that does not fit sits in a horizontal scroll container. The
+desktop visit also weighs the page: at most 3 MB on a first visit (`make browser` prints a
+table of every page, search and genindex included).
 
 On the notebook pages: the page shows exactly as many slider players as its notebook's sources
 create ``SliderFigure``s (counted from the sources, so a slider whose output was cleared fails
@@ -514,6 +515,15 @@ RENDERING_DEFECTS = r"""fit => {
     else if (formula > room + 1 && !scrolls(eq))
       defects.push(`display equation ${Math.round(formula)} px wide in ${Math.round(room)} px`
                    + ` without a scroll container (near #${label(eq)})`);
+  }
+  // at the desktop width no code box scrolls sideways (a cell's output may: a wide table)
+  for (const pre of article.querySelectorAll("div.highlight pre")) {
+    if (!fit || !pre.offsetParent || pre.closest(".cell_output")) continue;
+    if (pre.scrollWidth > pre.clientWidth + 1) {
+      const longest = pre.textContent.split("\n").reduce((a, b) => b.length > a.length ? b : a);
+      defects.push(`a code box scrolls sideways (${pre.scrollWidth - pre.clientWidth} px): `
+                   + `"${longest.trim().slice(0, 60)}"`);
+    }
   }
   for (const img of article.querySelectorAll("img")) {
     const r = img.getBoundingClientRect();
