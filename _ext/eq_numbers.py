@@ -11,6 +11,11 @@ book's equations are numbered page by page.
   split over two pages (:data:`CONTINUES`) numbers on from its first page, so no book number
   has the form ``6.k`` of NNDL's chapter 6.
 
+The code and the printed checks name equations by label, ``(eq-ex64-dh)``, which is what
+the notebook's source can know. In the built page every such label in code, in a cell's
+output and in the Checks table reads as the equation's number, ``(6-4.1)``; a label that
+names no equation is a warning.
+
 A book number that equals an NNDL number used anywhere in the book would be ambiguous; the
 build warns about it (and ``-W`` makes the warning an error). Sphinx's own numbering across
 the whole book is switched off with ``math_numfig = False``, set here.
@@ -107,6 +112,32 @@ def _purge(app, env, docname) -> None:
         getattr(env, key, {}).pop(docname, None)
 
 
+LABEL = re.compile(r"\(eq-[\w.-]+\)")
+
+
+def _numbers_for_labels(app, doctree, docname) -> None:
+    """In code, outputs and raw HTML (the Checks table): ``(eq-label)`` -> ``(number)``."""
+    equations = app.env.get_domain("math").equations
+
+    def number(m: re.Match) -> str:
+        label = m.group(0)[1:-1]
+        if label not in equations:
+            logger.warning(f"{docname}: {m.group(0)} in code or output names no equation",
+                           location=docname)
+            return m.group(0)
+        return f"({equations[label][1]})"
+
+    for node in list(doctree.findall(lambda n: isinstance(n, (nodes.literal_block,
+                                                                nodes.raw)))):
+        text = node.astext()
+        if not LABEL.search(text):
+            continue
+        new = LABEL.sub(number, text)
+        node.children = [nodes.Text(new)]
+        if isinstance(node, nodes.literal_block) and node.rawsource == text:
+            node.rawsource = new  # what the HTML writer highlights
+
+
 def _no_book_wide_numbers(app, config) -> None:
     config.math_numfig = False  # node["number"] (set above) is what the page and {eq} show
 
@@ -117,4 +148,5 @@ def setup(app):
     app.connect("doctree-read", _number_equations)
     app.connect("env-purge-doc", _purge)
     app.connect("env-check-consistency", _check_clashes)
+    app.connect("doctree-resolved", _numbers_for_labels)
     return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True}

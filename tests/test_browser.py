@@ -8,8 +8,9 @@ locally served MathJax; and, with every dropdown and hidden cell opened, what a 
 no raw Markdown table rows, raw TeX, MyST roles, labels or directive options in the text
 (outside code and typeset formulas), no image and no other element running past the column
 unless it scrolls, and Chinese text marked ``lang="zh-Hans"``. At the desktop width every
-display equation fits its column and no code box scrolls sideways (a cell's output may); at
-the phone width an equation that does not fit sits in a horizontal scroll container. The
+display equation fits its column and no code box or printed output scrolls sideways (a
+printed table may); at the phone width an equation that does not fit sits in a horizontal
+scroll container. The
 desktop visit also weighs the page: at most 3 MB on a first visit (`make browser` prints a
 table of every page, search and genindex included).
 
@@ -516,12 +517,19 @@ RENDERING_DEFECTS = r"""fit => {
       defects.push(`display equation ${Math.round(formula)} px wide in ${Math.round(room)} px`
                    + ` without a scroll container (near #${label(eq)})`);
   }
-  // at the desktop width no code box scrolls sideways (a cell's output may: a wide table)
+  // an equation is named by its number everywhere, code and outputs included (the build
+  // turns the labels the notebooks print into numbers: _ext/eq_numbers.py)
+  const labels = article.textContent.match(/\(eq-[\w.-]+\)/g);
+  if (labels) defects.push(`equation labels shown instead of numbers: ${[...new Set(labels)]
+                                                                           .slice(0, 3)}`);
+  // at the desktop width no code box and no printed output scrolls sideways (a printed
+  // table may: _ext/printed_output.py)
   for (const pre of article.querySelectorAll("div.highlight pre")) {
-    if (!fit || !pre.offsetParent || pre.closest(".cell_output")) continue;
+    if (!fit || !pre.offsetParent || pre.closest(".rnnlab-table")) continue;
     if (pre.scrollWidth > pre.clientWidth + 1) {
       const longest = pre.textContent.split("\n").reduce((a, b) => b.length > a.length ? b : a);
-      defects.push(`a code box scrolls sideways (${pre.scrollWidth - pre.clientWidth} px): `
+      const what = pre.closest(".cell_output") ? "an output" : "a code box";
+      defects.push(`${what} scrolls sideways (${pre.scrollWidth - pre.clientWidth} px): `
                    + `"${longest.trim().slice(0, 60)}"`);
     }
   }

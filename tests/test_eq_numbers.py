@@ -15,6 +15,7 @@ from eq_numbers import (  # noqa: E402
     _check_clashes,
     _first_pages_first,
     _number_equations,
+    _numbers_for_labels,
     page_number,
 )
 
@@ -86,3 +87,29 @@ def test_every_second_page_continues_an_existing_first_page():
     root = Path(__file__).resolve().parents[1]
     for second, first in CONTINUES.items():
         assert (root / f"{second}.ipynb").exists() and (root / f"{first}.ipynb").exists()
+
+
+def test_labels_in_code_and_outputs_read_as_numbers(monkeypatch):
+    """``(eq-label)`` in a code cell, a printed output and the Checks table (raw HTML) is
+    shown as the equation's number; a label that names no equation is reported."""
+    app = _app("chapters/ex6_4_lstm_gradients")
+    app.env._equations.update({"eq-dh": ("chapters/ex6_4_lstm_gradients", "6-4.2"),
+                               "eq-lstm": ("chapters/05_lstm", "6.51–6.56")})
+    code = 'checks.error("delta h_t (eq-dh)", err)  # (eq-dh)-(eq-lstm)'
+    tree = nodes.section()
+    tree += nodes.literal_block(code, code, language="ipython3")
+    tree += nodes.literal_block("delta h_t (eq-dh): True", "delta h_t (eq-dh): True")
+    tree += nodes.raw("", "<td><code>delta h_t (eq-dh)</code></td>", format="html")
+    tree += nodes.paragraph("", "", nodes.Text("untouched (eq-dh)"))
+    warnings = []
+    monkeypatch.setattr("eq_numbers.logger.warning", lambda msg, **kw: warnings.append(msg))
+    _numbers_for_labels(app, tree, "chapters/ex6_4_lstm_gradients")
+    shown = [n.astext() for n in tree.children]
+    assert shown == ['checks.error("delta h_t (6-4.2)", err)  # (6-4.2)-(6.51–6.56)',
+                     "delta h_t (6-4.2): True", "<td><code>delta h_t (6-4.2)</code></td>",
+                     "untouched (eq-dh)"]
+    assert tree.children[0].rawsource == shown[0]  # what the HTML writer highlights
+    assert not warnings
+    typo = nodes.literal_block("(eq-nope)", "(eq-nope)")
+    _numbers_for_labels(app, typo, "chapters/ex6_4_lstm_gradients")
+    assert typo.astext() == "(eq-nope)" and "(eq-nope)" in warnings[0]

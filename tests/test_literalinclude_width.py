@@ -287,6 +287,49 @@ def test_code_blocks_are_found_with_their_boxes(tmp_path):
     assert code_blocks(page) == [(0, "a = 1"), (1, ""), (1, "b = 2")]
 
 
+def printed_tables(page: Path) -> list[tuple[int, int, str]]:
+    """(cell index, columns, line) for every row of a table (a line with `` | ``) that a
+    shown output of the page prints. A printed table keeps its columns and scrolls sideways
+    when it is wider than its box (_ext/printed_output.py); the pages' tables fit, so a
+    reader sees every column at once: 77 columns, or 69 in a gated solution."""
+    cells = json.loads(page.read_text(encoding="utf-8"))["cells"]
+    found, gated = [], False
+    for i, cell in enumerate(cells):
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "markdown":
+            for m in filter(None, map(_FENCE.match, source.splitlines())):
+                gated = {"solution-start": True, "solution-end": False}.get(m["name"], gated)
+            continue
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell["cell_type"] != "code" or tags & {"remove-cell", "remove-output"}:
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if output.get("output_type") == "stream":
+                text = output.get("text", "")
+            elif "text/html" not in data:
+                text = data.get("text/plain", "")
+            else:
+                continue
+            text = "".join(text) if isinstance(text, list) else text
+            found += [(i, WIDTH - BOX_COST * gated, line) for line in text.splitlines()
+                      if " | " in line]
+    return found
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=lambda p: p.name)
+def test_printed_tables_fit_their_box(page):
+    bad = [f"cell {i} ({width(line)} characters; its box shows {columns}): {line.strip()}"
+           for i, columns, line in printed_tables(page) if width(line) > columns]
+    assert not bad, (f"{page.relative_to(ROOT).as_posix()} prints table rows wider than "
+                     "their box:\n" + "\n".join(bad))
+
+
+def test_printed_tables_are_found():
+    """Guard against the test above passing vacuously."""
+    assert sum(len(printed_tables(p)) for p in NOTEBOOK_PAGES) >= 20
+
+
 def test_code_cells_knows_hidden_cells_and_solutions(tmp_path):
     """The checker of the notebooks' cells: a hidden cell is skipped, a cell between
     ``solution-start`` and ``solution-end`` (in other cells) sits in one box, and a
