@@ -148,7 +148,8 @@ def remedy_table(results: dict, *, lr: float = 1e-2) -> str:
     by the short budget at the other learning rates ("—" where not run)."""
     short, end = results["short"], results["steps"]
     others = [x for x in results["lrs"] if x != lr]
-    head = ["cell", "T", "params", f"solved by {short} / {end}", f"MSE after {end}",
+    head = ["cell", "T", "params", f"solved by {short} / {end}",
+            f"MSE after {end}, median [min, max]",
             f"solved by {short} at learning rate " + " / ".join(f"{x:g}" for x in others)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for cell in REMEDIES:
