@@ -60,6 +60,7 @@ from .lm import (
            train_lm,
            true_next_probs,
 )
+from .lm_seeds import seed_study
 from .longrange import GapSweep, clipping_run, gap_sweep, recall_task
 from .naive import MinCharRNN, train_naive
 from .profiles import probe_inputs, rnn_lstm_profiles
@@ -92,8 +93,9 @@ __all__ = ["CheckFailed", "Check", "error_order", "CheckLog", "CheckTable", "mak
            "tdnn_impulse_response", "rnn_impulse_response", "LMData", "sample_lm_data", "n_params",
            "hidden_for_budget", "char_model", "LMRun", "train_lm", "chars_per_second",
            "stream_probs", "true_next_probs", "target_log2_probs", "kl_bits", "column_mean_se",
-           "closer_type_probability", "binned_mean", "results_table", "recall_task", "GapSweep",
-           "gap_sweep", "clipping_run", "MinCharRNN", "train_naive", "probe_inputs",
+           "closer_type_probability", "binned_mean", "results_table", "seed_study",
+           "recall_task", "GapSweep", "gap_sweep", "clipping_run", "MinCharRNN", "train_naive",
+           "probe_inputs",
            "rnn_lstm_profiles", "GatedResidualRNN", "GatedResidualCache", "NormalizedResidualRNN",
            "NormalizedResidualCache", "LABELS", "grad_norm_comparison", "damped_antisymmetric",
            "saturation", "draw_saturation", "norms_and_bound", "draw_profile",

@@ -149,7 +149,7 @@ def train_lm(model: SequenceModel, train_ids, val_ids, V: int, optimizer, *,
     loss, norm, times = [], [], []
     state, seconds, ok = None, 0.0, True  # from zeros once, for the pass
     bar = progress_bar(total=N * B, desc=desc, unit="char", unit_scale=True,
-               disable=not progress)
+                       disable=not progress)
     for start, end in zip(edges[:-1], edges[1:], strict=True):
         stop = min(end, N - 1)  # the last row of the stream is only a target
         t0 = time.perf_counter()
@@ -179,9 +179,9 @@ def train_lm(model: SequenceModel, train_ids, val_ids, V: int, optimizer, *,
             break
     bar.close()
     history = TrainHistory(np.array(loss), np.array(norm), np.array(times),
-                           not ok)
+                           diverged=not ok)
     return LMRun(model, history, np.array(seen), np.array(val), seconds,
-                 seen[-1] / seconds)
+                 chars_per_second=seen[-1] / seconds)
 
 
 def chars_per_second(model: SequenceModel, ids, V: int, optimizer, *, batch_size: int,
