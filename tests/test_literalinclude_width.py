@@ -238,21 +238,26 @@ def test_the_checker_finds_boxes_and_shown_lines(tmp_path):
 _HIDDEN = {"remove-cell", "remove-input"}  # tags of cells whose source the page never shows
 
 
-def code_cells(page: Path) -> list[tuple[int, int, str]]:
-    """(index, columns, source) of every code cell whose source the page shows, where
-    columns is what its code box shows: fewer inside a gated solution (``solution-start``
-    ... ``-end``, which spans cells) and in the fold of a ``hide-input`` cell."""
-    found, gated = [], False
+def _code_cells_gated(page: Path):
+    """(index, cell, source, tags, gated) for every code cell of a notebook page, where
+    gated is True inside a gated solution (``solution-start`` ... ``-end``, which spans
+    cells)."""
+    gated = False
     for i, cell in enumerate(json.loads(page.read_text(encoding="utf-8"))["cells"]):
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        tags = set(cell.get("metadata", {}).get("tags", []))
         if cell["cell_type"] == "markdown":
             for m in filter(None, map(_FENCE.match, source.splitlines())):
                 gated = {"solution-start": True, "solution-end": False}.get(m["name"], gated)
-        elif cell["cell_type"] == "code" and not _HIDDEN & tags:
-            columns = WIDTH - BOX_COST * gated - FOLD_COST * ("hide-input" in tags)
-            found.append((i, columns, source))
-    return found
+        elif cell["cell_type"] == "code":
+            yield i, cell, source, set(cell.get("metadata", {}).get("tags", [])), gated
+
+
+def code_cells(page: Path) -> list[tuple[int, int, str]]:
+    """(index, columns, source) of every code cell whose source the page shows, where
+    columns is what its code box shows: fewer inside a gated solution and in the fold of a
+    ``hide-input`` cell."""
+    return [(i, WIDTH - BOX_COST * gated - FOLD_COST * ("hide-input" in tags), source)
+            for i, _, source, tags, gated in _code_cells_gated(page) if not _HIDDEN & tags]
 
 
 NOTEBOOK_PAGES = [p for p in PAGES if p.suffix == ".ipynb"]
@@ -292,16 +297,9 @@ def printed_tables(page: Path) -> list[tuple[int, int, str]]:
     shown output of the page prints. A printed table keeps its columns and scrolls sideways
     when it is wider than its box (_ext/printed_output.py); the pages' tables fit, so a
     reader sees every column at once: 77 columns, or 69 in a gated solution."""
-    cells = json.loads(page.read_text(encoding="utf-8"))["cells"]
-    found, gated = [], False
-    for i, cell in enumerate(cells):
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        if cell["cell_type"] == "markdown":
-            for m in filter(None, map(_FENCE.match, source.splitlines())):
-                gated = {"solution-start": True, "solution-end": False}.get(m["name"], gated)
-            continue
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        if cell["cell_type"] != "code" or tags & {"remove-cell", "remove-output"}:
+    found = []
+    for i, cell, _, tags, gated in _code_cells_gated(page):
+        if tags & {"remove-cell", "remove-output"}:
             continue
         for output in cell.get("outputs", []):
             data = output.get("data", {})
