@@ -29,3 +29,15 @@ def test_only_output_tables_are_marked():
     _mark_tables(None, tree, "page")
     assert [n["classes"] for n in tree.children] == [
         ["output", "stream", "rnnlab-table"], ["output", "stream"], []]
+
+
+def test_hyphenated_words_of_outputs_are_kept_whole():
+    from printed_output import keep_hyphenated_words
+    out = ('<div class="output stream highlight-myst-ansi notranslate"><div class="highlight">'
+           '<pre><span></span>x (6-4.2): error &lt; 1e-12: True, a - b</pre>')
+    code = '<div class="highlight-ipython3"><div class="highlight"><pre>y = 1e-12</pre>'
+    kept = keep_hyphenated_words(out + code)
+    assert kept == (
+        '<div class="output stream highlight-myst-ansi notranslate"><div class="highlight">'
+        '<pre><span></span>x <span class="rnnlab-nobreak">(6-4.2):</span> error &lt; '
+        '<span class="rnnlab-nobreak">1e-12:</span> True, a - b</pre>' + code)
