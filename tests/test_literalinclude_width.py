@@ -70,35 +70,54 @@ def _markdown(page: Path) -> list[str]:
             for c in cells if c["cell_type"] == "markdown"]
 
 
+class _Block(NamedTuple):
+    fence: str  # its opening backticks or colons
+    name: str | None  # the directive's name, None for a plain code block
+    rest: str  # what follows the name: an argument, or a plain block's language
+    start: int  # the index of its opening line
+
+
+def _markdown_lines(page: Path):
+    """(lines, i, opened, stack, gated) for every line ``lines[i]`` of the page's markdown:
+    ``opened`` the ``_FENCE`` match when the line opens a block (else None), ``stack`` the
+    blocks open around it (outermost first), ``gated`` whether it is in a gated solution
+    (``solution-start`` ... ``-end``, which spans cells). Fence-like lines inside a literal
+    block are its content."""
+    gated = False
+    for text in _markdown(page):
+        lines, stack = text.splitlines(), []
+        for i, line in enumerate(lines):
+            m = _FENCE.match(line)
+            if m and stack and m["fence"][0] == stack[-1].fence[0] and m["name"] is None \
+                    and len(m["fence"]) >= len(stack[-1].fence) and not m["rest"].strip():
+                stack.pop()  # the closing fence of the innermost block
+            elif m and not (stack and stack[-1].name in _LITERAL):
+                yield lines, i, m, tuple(stack), gated
+                gated = {"solution-start": True, "solution-end": False}.get(m["name"], gated)
+                stack.append(_Block(m["fence"], m["name"], m["rest"].strip(), i))
+            else:
+                yield lines, i, None, tuple(stack), gated
+
+
+def _boxes(stack, gated: bool) -> int:
+    """Admonitions, dropdowns, exercises and solutions around a line."""
+    return gated + sum(block.name not in _LITERAL for block in stack)
+
+
 def literalincludes(page: Path) -> list[Include]:
     """Every ``{literalinclude}`` of a page, with the boxes it sits in: the directives
     open around it in its cell, and a gated solution (``solution-start`` ... ``-end``),
     which spans cells."""
-    found, gated = [], False
-    for text in _markdown(page):
-        lines, stack = text.splitlines(), []  # stack: (fence, directive name) open here
-        for i, line in enumerate(lines):
-            m = _FENCE.match(line)
-            if not m:
-                continue
-            fence, name = m["fence"], m["name"]
-            if stack and fence[0] == stack[-1][0][0] and len(fence) >= len(stack[-1][0]) \
-                    and name is None and not m["rest"].strip():
-                stack.pop()  # the closing fence of the innermost block
-                continue
-            if stack and stack[-1][1] in _LITERAL:
-                continue  # a fence-like line inside a code block
-            if name == "literalinclude":
-                options = {}
-                for option in lines[i + 1:]:
-                    if not (o := _OPTION.match(option)):
-                        break
-                    options[o["name"]] = o["value"]
-                boxes = gated + sum(n not in _LITERAL for _, n in stack)
-                found.append(Include((page.parent / m["rest"].strip()).resolve(), options,
-                                     boxes))
-            gated = {"solution-start": True, "solution-end": False}.get(name, gated)
-            stack.append((fence, name))
+    found = []
+    for lines, i, opened, stack, gated in _markdown_lines(page):
+        if opened and opened["name"] == "literalinclude":
+            options = {}
+            for option in lines[i + 1:]:
+                if not (o := _OPTION.match(option)):
+                    break
+                options[o["name"]] = o["value"]
+            found.append(Include((page.parent / opened["rest"].strip()).resolve(), options,
+                                 _boxes(stack, gated)))
     return found
 
 
@@ -106,28 +125,17 @@ def code_blocks(page: Path) -> list[tuple[int, str]]:
     """(boxes, line) for every line of a fenced code block written in the page's markdown
     (```` ```python ````, ``{code-block}``, ``{code}``; a directive's options skipped), with
     the boxes around it counted as for ``literalincludes``."""
-    found, gated = [], False
-    for text in _markdown(page):
-        stack = []  # (fence, directive name) open here
-        code = options = False  # inside a code block; still in its options
-        for line in text.splitlines():
-            m = _FENCE.match(line)
-            if m and stack and m["fence"][0] == stack[-1][0][0] and m["name"] is None \
-                    and len(m["fence"]) >= len(stack[-1][0]) and not m["rest"].strip():
-                stack.pop()  # the closing fence of the innermost block
-                code = False
-            elif code:
-                options = options and bool(_OPTION.match(line))
-                if not options:
-                    boxes = gated + sum(n not in _LITERAL for _, n in stack[:-1])
-                    found.append((boxes, line))
-            elif m and not (stack and stack[-1][1] in _LITERAL):
-                name = m["name"]
-                gated = {"solution-start": True, "solution-end": False}.get(name, gated)
-                stack.append((m["fence"], name))
-                code = name in {"code-block", "code"} or (name is None
-                                                          and bool(m["rest"].strip()))
-                options = name is not None
+    found = []
+    for lines, i, opened, stack, gated in _markdown_lines(page):
+        if opened or not stack:
+            continue
+        block = stack[-1]
+        if not (block.name in {"code-block", "code"} or (block.name is None and block.rest)):
+            continue
+        in_options = block.name is not None and all(
+            _OPTION.match(line) for line in lines[block.start + 1:i + 1])
+        if not in_options:
+            found.append((_boxes(stack[:-1], gated), lines[i]))
     return found
 
 
